@@ -1,0 +1,210 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Why an output file was not written. Each case names the path.
+public enum OutputError: Error, Equatable, Sendable, CustomStringConvertible {
+  /// A folder could not be created or opened (stops the run: exit 73).
+  case cannotCreate(path: String, reason: String)
+  /// The file exists and the policy is to refuse (one failed record).
+  case exists(path: String)
+  /// An earlier record of this run already wrote this name (one failed record).
+  case collision(path: String)
+  /// The name has a `..`, empty or NUL component, or a folder on the way is a symlink.
+  case unsafePath(path: String, reason: String)
+  /// Writing failed: disk full, I/O error (stops the run: exit 74).
+  case writeFailed(path: String, reason: String)
+
+  public var description: String {
+    switch self {
+    case .cannotCreate(let path, let reason): "\(path): cannot create: \(reason)"
+    case .exists(let path): "\(path): exists (use --overwrite or --skip-existing)"
+    case .collision(let path): "\(path): another record of this run has the same output name"
+    case .unsafePath(let path, let reason): "\(path): refusing to write: \(reason)"
+    case .writeFailed(let path, let reason): "\(path): cannot write: \(reason)"
+    }
+  }
+}
+
+/// A folder that outputs are written into, safely.
+///
+/// Every file is written to a hidden temporary name in its target folder with
+/// `O_CREAT | O_EXCL | O_NOFOLLOW`, then moved to its name in one step, so a killed
+/// run never leaves a half-written file under a final name. Folders are walked with
+/// `openat(O_NOFOLLOW)` from the root's descriptor: a symlink placed inside the
+/// folder cannot lead a write outside it. Safe to use from several threads.
+public final class OutputDirectory: @unchecked Sendable {
+  /// What to do when a file of that name already exists.
+  public enum ExistingPolicy: Sendable { case refuse, overwrite, skip }
+  public enum Outcome: Equatable, Sendable { case written, skippedExisting }
+
+  public let path: String
+  private let rootDescriptor: Int32
+  private let lock = NSLock()
+  private var namesWritten = Set<String>()
+  private var temporaryCounter = 0
+
+  /// Opens `path`, creating it and its parents if needed.
+  public init(path: String) throws(OutputError) {
+    self.path = path
+    var made = ""
+    for component in path.split(separator: "/", omittingEmptySubsequences: false) {
+      made += made.isEmpty && component.isEmpty ? "/" : (made.isEmpty || made == "/" ? "" : "/") + component
+      if component.isEmpty { continue }
+      if mkdir(made, 0o777) != 0 && errno != EEXIST {
+        throw .cannotCreate(path: made, reason: systemMessage(errno))
+      }
+    }
+    let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard descriptor >= 0 else { throw .cannotCreate(path: path, reason: systemMessage(errno)) }
+    rootDescriptor = descriptor
+  }
+
+  deinit { close(rootDescriptor) }
+
+  /// The path of `relativePath` as a user would type it.
+  public func displayPath(_ relativePath: String) -> String {
+    path.hasSuffix("/") ? path + relativePath : path + "/" + relativePath
+  }
+
+  /// Whether `relativePath` exists (as anything, symlinks not followed).
+  public func exists(_ relativePath: String) -> Bool {
+    guard let (folders, name) = try? split(relativePath) else { return false }
+    guard let folder = try? openFolders(folders, creating: false, for: relativePath) else { return false }
+    defer { if folder != rootDescriptor { close(folder) } }
+    var status = stat()
+    return fstatat(folder, name, &status, AT_SYMLINK_NOFOLLOW) == 0
+  }
+
+  /// Writes `bytes` to `relativePath` (components separated by "/"), creating folders.
+  ///
+  /// - Throws: `OutputError`; on any error no file is left under the final name and
+  ///   the temporary file is removed.
+  @discardableResult
+  public func write(_ bytes: [UInt8], to relativePath: String, policy: ExistingPolicy) throws(OutputError) -> Outcome {
+    let shown = displayPath(relativePath)
+    let isFirstClaim = lock.withLock { namesWritten.insert(relativePath).inserted }
+    guard isFirstClaim else { throw .collision(path: shown) }
+    let (folders, name) = try split(relativePath)
+    let folder = try openFolders(folders, creating: true, for: relativePath)
+    defer { if folder != rootDescriptor { close(folder) } }
+
+    let temporary = temporaryName(for: name)
+    try writeNewFile(bytes, named: temporary, in: folder, shown: shown)
+    defer { unlinkat(folder, temporary, 0) }  // a no-op once it has been renamed
+
+    if policy == .overwrite {
+      guard renameat(folder, temporary, folder, name) == 0 else {
+        throw .writeFailed(path: shown, reason: systemMessage(errno))
+      }
+      return .written
+    }
+    // A hard link never replaces an existing name, so two runs racing on one
+    // folder cannot both "win"; the file appears complete or not at all.
+    if linkat(folder, temporary, folder, name, 0) == 0 { return .written }
+    switch errno {
+    case EEXIST:
+      if policy == .skip { return .skippedExisting }
+      throw .exists(path: shown)
+    case EPERM, ENOTSUP, EOPNOTSUPP, EMLINK:
+      // File systems without hard links (some FUSE and FAT mounts): check, then rename.
+      var status = stat()
+      if fstatat(folder, name, &status, AT_SYMLINK_NOFOLLOW) == 0 {
+        if policy == .skip { return .skippedExisting }
+        throw .exists(path: shown)
+      }
+      guard renameat(folder, temporary, folder, name) == 0 else {
+        throw .writeFailed(path: shown, reason: systemMessage(errno))
+      }
+      return .written
+    default:
+      throw .writeFailed(path: shown, reason: systemMessage(errno))
+    }
+  }
+
+  private func split(_ relativePath: String) throws(OutputError) -> (folders: [String], name: String) {
+    let components = relativePath.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+    for component in components {
+      let reason: String? =
+        if component.isEmpty { "empty path component" }
+        else if component == "." || component == ".." { "'\(component)' in path" }
+        else if component.utf8.contains(0) { "NUL in name" }
+        else if component.utf8.count > 255 { "name longer than 255 bytes" }
+        else { nil }
+      if let reason { throw .unsafePath(path: displayPath(relativePath), reason: reason) }
+    }
+    return (Array(components.dropLast()), components[components.count - 1])
+  }
+
+  /// A descriptor for the folder `folders` under the root, never through a symlink.
+  private func openFolders(_ folders: [String], creating: Bool, for relativePath: String) throws(OutputError)
+    -> Int32
+  {
+    var current = rootDescriptor
+    var walked = path
+    for folder in folders {
+      walked += "/" + folder
+      if creating && mkdirat(current, folder, 0o777) != 0 && errno != EEXIST {
+        let code = errno
+        if current != rootDescriptor { close(current) }
+        throw .cannotCreate(path: walked, reason: systemMessage(code))
+      }
+      let next = openat(current, folder, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+      let code = errno
+      if current != rootDescriptor { close(current) }
+      guard next >= 0 else {
+        if code == ELOOP || code == ENOTDIR {
+          throw .unsafePath(path: displayPath(relativePath), reason: "\(walked) is a symlink or not a folder")
+        }
+        throw .cannotCreate(path: walked, reason: systemMessage(code))
+      }
+      current = next
+    }
+    return current
+  }
+
+  private func temporaryName(for name: String) -> String {
+    let serial = lock.withLock {
+      temporaryCounter += 1
+      return temporaryCounter
+    }
+    // Hidden and ending in ".tmp": folder scans for .png/.jpg inputs never pick it up.
+    return ".\(String(name.utf8.prefix(200)) ?? "out").segma-\(getpid())-\(serial).tmp"
+  }
+
+  private func writeNewFile(_ bytes: [UInt8], named name: String, in folder: Int32, shown: String)
+    throws(OutputError)
+  {
+    let descriptor = openat(folder, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)
+    guard descriptor >= 0 else {
+      let code = errno
+      if code == ENOSPC || code == EIO || code == EDQUOT {
+        throw .writeFailed(path: shown, reason: systemMessage(code))
+      }
+      throw .cannotCreate(path: shown, reason: systemMessage(code))
+    }
+    var written = 0
+    var failure: Int32 = 0
+    bytes.withUnsafeBytes { raw in
+      while written < raw.count {
+        let result = Glibc.write(descriptor, raw.baseAddress! + written, raw.count - written)
+        if result < 0 {
+          if errno == EINTR { continue }
+          failure = errno
+          return
+        }
+        written += result
+      }
+    }
+    // close reports delayed write errors on some file systems (NFS, quota).
+    if close(descriptor) != 0 && failure == 0 { failure = errno }
+    if failure != 0 {
+      unlinkat(folder, name, 0)
+      throw .writeFailed(path: shown, reason: systemMessage(failure))
+    }
+  }
+}

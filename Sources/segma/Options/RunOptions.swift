@@ -1,0 +1,27 @@
+import ArgumentParser
+import Foundation
+
+/// Options every command shares: threads, quiet, verbose.
+struct RunOptions: ParsableArguments {
+  @Option(
+    name: [.short, .customLong("threads")],
+    help: ArgumentHelp("Worker threads (default: all cores).", valueName: "n"))
+  var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+  @Flag(name: .shortAndLong, help: "No progress bar and no notes; errors are still reported.")
+  var quiet = false
+
+  @Flag(name: .shortAndLong, help: "Explain what is being done on stderr.")
+  var verbose = false
+
+  func validate() throws {
+    guard threads >= 1 else { throw ValidationError("--threads must be at least 1.") }
+    guard !(quiet && verbose) else { throw ValidationError("--quiet and --verbose cannot be used together.") }
+  }
+
+  /// The process-wide reporter configured by these options.
+  func makeDiagnostics() -> Diagnostics {
+    Diagnostics.shared.configure(quiet: quiet, verbose: verbose)
+    return Diagnostics.shared
+  }
+}

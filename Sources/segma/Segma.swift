@@ -1,0 +1,24 @@
+import ArgumentParser
+
+/// The version shown by `segma --version` and `segma info --system`.
+let segmaVersion = "0.1.0"
+
+@main
+struct Segma: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Encode, edit and decode folders of images with a SeGMA auto-encoder.",
+    discussion: """
+      Commands read image files, folders or a JSON Lines manifest on stdin and write
+      a manifest on stdout or images under -o DIR, so stages chain in pipes.
+
+      EXAMPLES
+        segma info photo.jpg out.jsonl
+        segma sheet -o sheet.png fixtures/images
+        segma info --system
+      """,
+    version: segmaVersion,
+    groupedSubcommands: [
+      CommandGroup(name: "Images", subcommands: [Sheet.self]),
+      CommandGroup(name: "Model", subcommands: [Info.self]),
+    ])
+}

@@ -1,0 +1,84 @@
+import Foundation
+import ImageCodecs
+import Testing
+
+/// Writes land complete under their final name, never outside the folder, never twice.
+@Suite struct OutputDirectoryTests {
+  let root: String
+
+  init() throws {
+    root = NSTemporaryDirectory() + "segma-output-\(UUID().uuidString)"
+  }
+
+  func contents(_ relative: String) -> [UInt8]? {
+    FileManager.default.contents(atPath: root + "/" + relative).map { [UInt8]($0) }
+  }
+
+  func hiddenLeftovers() throws -> [String] {
+    try FileManager.default.subpathsOfDirectory(atPath: root).filter { $0.split(separator: "/").last?.hasPrefix(".") == true }
+  }
+
+  @Test func writesCreateFoldersAndLeaveNoTemporaryFiles() throws {
+    let folder = try OutputDirectory(path: root + "/deep/er")
+    #expect(try folder.write([1, 2, 3], to: "a/b/c.png", policy: .refuse) == .written)
+    #expect(FileManager.default.contents(atPath: root + "/deep/er/a/b/c.png") == Data([1, 2, 3]))
+    #expect(try hiddenLeftovers().isEmpty)
+  }
+
+  @Test func existingFilesFollowThePolicy() throws {
+    let folder = try OutputDirectory(path: root)
+    try folder.write([1], to: "x.png", policy: .refuse)
+    // A second run (a new OutputDirectory) meets the file written by the first.
+    let rerun = try OutputDirectory(path: root)
+    #expect(throws: OutputError.exists(path: root + "/x.png")) { try rerun.write([2], to: "x.png", policy: .refuse) }
+    #expect(contents("x.png") == [1])
+    let skipping = try OutputDirectory(path: root)
+    #expect(try skipping.write([3], to: "x.png", policy: .skip) == .skippedExisting)
+    #expect(contents("x.png") == [1])
+    let overwriting = try OutputDirectory(path: root)
+    #expect(try overwriting.write([4], to: "x.png", policy: .overwrite) == .written)
+    #expect(contents("x.png") == [4])
+    #expect(overwriting.exists("x.png") && !overwriting.exists("y.png"))
+    #expect(try hiddenLeftovers().isEmpty)
+  }
+
+  @Test func oneRunNeverWritesOneNameTwice() throws {
+    let folder = try OutputDirectory(path: root)
+    try folder.write([1], to: "same.png", policy: .overwrite)
+    #expect(throws: OutputError.collision(path: root + "/same.png")) {
+      try folder.write([2], to: "same.png", policy: .overwrite)
+    }
+    #expect(contents("same.png") == [1])
+  }
+
+  @Test func unsafeNamesAreRefused() throws {
+    let folder = try OutputDirectory(path: root)
+    for bad in ["../escape.png", "a/../../b.png", "/abs.png", "a//b.png", "./x.png", "nul\0.png", ""] {
+      #expect(throws: OutputError.self, "\(bad.debugDescription)") { try folder.write([1], to: bad, policy: .overwrite) }
+    }
+    #expect(!FileManager.default.fileExists(atPath: root + "/../escape.png"))
+  }
+
+  /// A symlink inside the folder that points outside it is never followed.
+  @Test func symlinksInsideTheFolderAreNotFollowed() throws {
+    let outside = root + "-outside"
+    try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: outside) }
+    let folder = try OutputDirectory(path: root)
+    try FileManager.default.createSymbolicLink(atPath: root + "/link", withDestinationPath: outside)
+    #expect(throws: OutputError.self) { try folder.write([1], to: "link/x.png", policy: .overwrite) }
+    // A symlink as the final name: refused by default, replaced (not followed) with --overwrite.
+    try FileManager.default.createSymbolicLink(atPath: root + "/file.png", withDestinationPath: outside + "/target.png")
+    #expect(throws: OutputError.exists(path: root + "/file.png")) { try folder.write([1], to: "file.png", policy: .refuse) }
+    let rerun = try OutputDirectory(path: root)
+    try rerun.write([2], to: "file.png", policy: .overwrite)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: outside).isEmpty)
+    #expect(contents("file.png") == [2])
+  }
+
+  @Test func anUncreatableFolderIsReported() throws {
+    try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    #expect(FileManager.default.createFile(atPath: root + "/plain-file", contents: Data()))
+    #expect(throws: OutputError.self) { try OutputDirectory(path: root + "/plain-file/sub") }
+  }
+}

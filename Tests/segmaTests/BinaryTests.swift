@@ -1,0 +1,139 @@
+import Foundation
+import ImageCodecs
+import TestSupport
+import Testing
+
+/// The built `segma` binary, run as a user would: exit statuses, stdout, stderr, files.
+@Suite struct BinaryTests {
+  static let packageRoot = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+  static let fixtures = packageRoot.appendingPathComponent("fixtures/images").path
+  let scratch = NSTemporaryDirectory() + "segma-binary-\(UUID().uuidString)"
+
+  @Test func versionAndHelp() throws {
+    let version = try runSegma(["--version"])
+    #expect(version.status == 0 && version.stdout == "0.1.0\n")
+    let help = try runSegma(["--help"])
+    #expect(help.status == 0 && help.stdout.contains("sheet") && help.stdout.contains("info"))
+  }
+
+  @Test func infoPrintsFactsOfEachImage() throws {
+    let result = try runSegma(["info", Self.fixtures + "/gray16.png", Self.fixtures + "/orientation6.jpg"])
+    #expect(result.status == 0 && result.stderr.isEmpty)
+    #expect(result.stdout.contains("format       PNG\n  size         4x4\n  channels     1 (gray)\n  bit depth    16"))
+    #expect(result.stdout.contains("size         16x32"))
+    #expect(result.stdout.contains("orientation  6 (rotate 90 clockwise)"))
+    let json = try runSegma(["info", "--json", Self.fixtures + "/palette4-trns.png"])
+    #expect(
+      json.stdout == """
+        {"path":"\(Self.fixtures)/palette4-trns.png","format":"PNG","width":4,"height":2,"channels":4,\
+        "bit_depth":4,"color":"palette","interlaced":false,"orientation":1}
+
+        """)
+  }
+
+  @Test func infoCountsManifestRecordsAndFailsOnBadFiles() throws {
+    try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+    let manifest = scratch + "/m.jsonl"
+    try """
+      {"v":1,"type":"image","id":"a","path":"a.png"}
+      not json
+      {"v":1,"type":"error","id":null,"src":null,"stage":"encode","message":"x"}
+
+      """.write(toFile: manifest, atomically: true, encoding: .utf8)
+    try "plain text".write(toFile: scratch + "/notes.txt", atomically: true, encoding: .utf8)
+    let result = try runSegma(["info", manifest, scratch + "/notes.txt", scratch + "/missing.png"])
+    #expect(result.status == 1)
+    #expect(result.stdout.contains("records  3\n  latent   0\n  image    1\n  error    2"))
+    #expect(result.stderr.contains("notes.txt: info: not an image or a manifest"))
+    #expect(result.stderr.contains("missing.png: info: no such file or directory"))
+  }
+
+  @Test func sheetDrawsTheFixturesIntoOnePNG() throws {
+    let sheet = scratch + "/sheet.png"
+    let result = try runSegma(["sheet", "--cell", "16x16", "--columns", "5", "-o", sheet, Self.fixtures])
+    #expect(result.status == 0, "\(result.stderr)")
+    let image = try ImageFile.read(path: sheet)
+    let count = try FileManager.default.contentsOfDirectory(atPath: Self.fixtures).count
+    let rows = (count + 4) / 5
+    #expect((image.width, image.height) == (5 * 16 + 6 * 2, rows * 16 + (rows + 1) * 2))
+    // The first cell is baseline.jpg (sorted): red on the left of its centre row.
+    #expect(image.pixel(2 + 3, 2 + 8)[0] > 200 && image.pixel(2 + 3, 2 + 8)[2] < 60)
+    // Refused a second time, replaced with --overwrite.
+    let again = try runSegma(["sheet", "-o", sheet, Self.fixtures])
+    #expect(again.status == 73 && again.stderr.contains("exists"))
+    #expect(try runSegma(["sheet", "--overwrite", "-o", sheet, Self.fixtures]).status == 0)
+  }
+
+  @Test func badImagesFailAloneAndTheSheetIsStillWritten() throws {
+    try FileManager.default.createDirectory(atPath: scratch + "/in", withIntermediateDirectories: true)
+    let good = try Data(contentsOf: URL(fileURLWithPath: Self.fixtures + "/rgb8.png"))
+    try good.write(to: URL(fileURLWithPath: scratch + "/in/good.png"))
+    try good.prefix(40).write(to: URL(fileURLWithPath: scratch + "/in/cut.png"))
+    try Data("garbage".utf8).write(to: URL(fileURLWithPath: scratch + "/in/junk.jpg"))
+    let result = try runSegma(["sheet", "-o", scratch + "/s.png", scratch + "/in"])
+    #expect(result.status == 1)
+    #expect(result.stderr.contains("in/cut.png: sheet: bad PNG: "))
+    #expect(result.stderr.contains("in/junk.jpg: sheet: not a PNG or JPEG file"))
+    #expect(result.stderr.split(separator: "\n").count == 2)
+    #expect(FileManager.default.fileExists(atPath: scratch + "/s.png"))
+  }
+
+  @Test func runStoppingErrorsUseSysexits() throws {
+    #expect(try runSegma(["sheet", "-o", scratch + "/s.png", scratch + "/no-such-folder"]).status == 66)
+    #expect(try runSegma(["sheet", "--columns", "0", "-o", "x.png", Self.fixtures]).status == 64)
+    try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+    #expect(FileManager.default.createFile(atPath: scratch + "/file", contents: Data()))
+    let blocked = try runSegma(["sheet", "-o", scratch + "/file/s.png", Self.fixtures])
+    #expect(blocked.status == 73 && blocked.stderr.hasPrefix("segma: "))
+  }
+
+  /// `segma ... | head -1`: the reader goes away, segma ends at once, quietly, with 0.
+  @Test func aClosedStdoutEndsQuietly() throws {
+    let arguments = ["info"] + Array(repeating: Self.fixtures + "/gray8.png", count: 3000)
+    let result = try runSegma(arguments, readFirstLineOnly: true)
+    #expect(result.stdout.hasPrefix(Self.fixtures))
+    #expect(result.status == 0)
+    #expect(result.stderr.isEmpty)
+  }
+}
+
+struct RunResult {
+  var status: Int32
+  var stdout: String
+  var stderr: String
+}
+
+/// Runs the `segma` built next to this test bundle.
+///
+/// With `readFirstLineOnly`, stdout is closed after its first line, as `| head -1` does.
+func runSegma(_ arguments: [String], readFirstLineOnly: Bool = false) throws -> RunResult {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    .appendingPathComponent("segma")
+  if !FileManager.default.fileExists(atPath: process.executableURL!.path) {
+    process.executableURL = BinaryTests.packageRoot.appendingPathComponent(".build/debug/segma")
+  }
+  process.arguments = arguments
+  let (output, errors) = (Pipe(), Pipe())
+  process.standardOutput = output
+  process.standardError = errors
+  process.standardInput = FileHandle.nullDevice
+  try process.run()
+  var stdout = Data()
+  if readFirstLineOnly {
+    while !stdout.contains(UInt8(ascii: "\n")) {
+      let chunk = output.fileHandleForReading.availableData
+      if chunk.isEmpty { break }
+      stdout += chunk
+    }
+    try output.fileHandleForReading.close()
+  } else {
+    stdout = output.fileHandleForReading.readDataToEndOfFile()
+  }
+  let stderr = errors.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return RunResult(
+    status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+    stderr: String(decoding: stderr, as: UTF8.self))
+}

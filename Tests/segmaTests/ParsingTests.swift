@@ -1,0 +1,45 @@
+import ArgumentParser
+import ImageCodecs
+import Testing
+
+@testable import segma
+
+/// Help text and usage errors, checked without spawning the tool.
+@Suite struct ParsingTests {
+  @Test(arguments: [Segma.Info.self, Segma.Sheet.self] as [any ParsableCommand.Type])
+  func everyCommandHelpShowsExamples(command: any ParsableCommand.Type) {
+    let help = Segma.helpMessage(for: command)
+    #expect(help.contains("EXAMPLES"))
+    #expect(help.contains("segma \(command._commandName)"))
+  }
+
+  func exitCode(_ arguments: [String]) -> Int32 {
+    do {
+      var command = try Segma.parseAsRoot(arguments)
+      try command.validate()
+      return 0
+    } catch {
+      return Segma.exitCode(for: error).rawValue
+    }
+  }
+
+  @Test func usageErrorsExit64() {
+    #expect(exitCode(["sheet", "-o", "s.png", "--columns", "0", "x"]) == 64)
+    #expect(exitCode(["sheet", "-o", "s.png", "--cell", "3y4", "x"]) == 64)
+    #expect(exitCode(["sheet", "-o", "s.png", "--overwrite", "--skip-existing", "x"]) == 64)
+    #expect(exitCode(["sheet", "-o", "s.png", "-j", "0", "x"]) == 64)
+    #expect(exitCode(["sheet", "-o", "s.png", "--background", "mauve", "x"]) == 64)
+    #expect(exitCode(["sheet", "-o", "s.png", "-", "x"]) == 64)
+    #expect(exitCode(["info"]) == 64)
+    #expect(exitCode(["no-such-command"]) == 64)
+    #expect(exitCode(["sheet", "-o", "s.png", "--cell", "64x32", "x"]) == 0)
+  }
+
+  @Test func valuesParseToTypes() throws {
+    #expect(PixelSize(argument: "64x32") == PixelSize(width: 64, height: 32))
+    #expect(PixelSize(argument: "0x3") == nil)
+    #expect(PixelSize(argument: "64") == nil)
+    let sheet = try #require(try Segma.parseAsRoot(["sheet", "-o", "s.png", "--background", "#000", "x"]) as? Segma.Sheet)
+    #expect(sheet.input.background.color == .black)
+  }
+}
