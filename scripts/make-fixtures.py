@@ -4,7 +4,9 @@
 PNGs are written here byte by byte (stdlib zlib only) so every colour type, bit depth,
 tRNS and Adam7 case is exactly what the tests expect. JPEGs come from ImageMagick's
 `convert` (apt-get install imagemagick), made from flat colour blocks whose centres
-survive compression; the EXIF orientation segment is inserted here.
+survive compression; the EXIF orientation segment is inserted here. The plain
+(non-YCCK) Adobe CMYK JPEG comes from Pillow (pip install Pillow), since
+ImageMagick always writes YCCK.
 Pixel formulas are repeated in Tests/ImageCodecsTests/FixtureTests.swift.
 """
 import os
@@ -123,6 +125,14 @@ def jpegs():
             baseline = f.read()
         with open(os.path.join(OUT, "orientation6.jpg"), "wb") as f:
             f.write(baseline[:2] + exif_orientation_segment(6) + baseline[2:])
+
+    from PIL import Image  # only for the plain Adobe CMYK case
+
+    cmyk = Image.new("CMYK", (32, 16))
+    for y in range(16):
+        for x in range(32):
+            cmyk.putpixel((x, y), (0, 255, 255, 0) if x < 16 else (255, 255, 0, 0))  # red | blue, as ink
+    cmyk.save(os.path.join(OUT, "cmyk-adobe.jpg"), quality=95)
 
 
 if __name__ == "__main__":

@@ -53,14 +53,20 @@ extension JSONParser {
 
   /// Whether `value` lies exactly halfway between two adjacent Floats
   /// (or between `Float.greatestFiniteMagnitude` and 2^128, where rounding overflows).
+  @inline(__always)
   private func isFloatMidpoint(_ value: Double, rounded: Float) -> Bool {
-    if rounded.isInfinite {
-      return value.magnitude == Double(Float.greatestFiniteMagnitude) + 0x1p103
+    // In Float's normal range a Float has 29 fewer significand bits than a
+    // Double, so a midpoint has exactly the top one of those 29 bits set.
+    if value.magnitude >= Double(Float.leastNormalMagnitude) {
+      return value.bitPattern & 0x1FFF_FFFF == 0x1000_0000
     }
+    return isSubnormalMidpoint(value, rounded: rounded)
+  }
+
+  private func isSubnormalMidpoint(_ value: Double, rounded: Float) -> Bool {
     let back = Double(rounded)
     guard back != value else { return false }
     let neighbour = back < value ? rounded.nextUp : rounded.nextDown
-    guard neighbour.isFinite else { return false }
     // Two adjacent Floats sum exactly in Double, so this midpoint is exact.
     return (back + Double(neighbour)) * 0.5 == value
   }
@@ -68,70 +74,75 @@ extension JSONParser {
   /// Checks the grammar `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
   /// and collects up to 19 significant digits.
   mutating func scanNumber() throws(JSONParseError) -> ScannedNumber {
+    // Locals rather than `self.offset`: this loop runs for every digit.
     var number = ScannedNumber(start: offset)
-    if offset < bytes.count, bytes[offset] == UInt8(ascii: "-") {
+    let count = bytes.count
+    var i = offset
+    /// The digit at `i`, or nil when there is none.
+    func digit(at i: Int) -> UInt64? {
+      guard i < count else { return nil }
+      let value = bytes[i] &- UInt8(ascii: "0")
+      return value < 10 ? UInt64(value) : nil
+    }
+    /// The error for a missing digit at `i`.
+    func missingDigit(at i: Int, _ message: String) -> JSONParseError {
+      JSONParseError(i < count ? message : "unexpected end of input", at: i)
+    }
+
+    if i < count, bytes[i] == UInt8(ascii: "-") {
       number.isNegative = true
-      offset += 1
+      i += 1
     }
-    guard offset < bytes.count, isDigit(bytes[offset]) else {
-      throw offset < bytes.count ? JSONParseError("expected a digit", at: offset) : unexpected()
-    }
+    guard let first = digit(at: i) else { throw missingDigit(at: i, "expected a digit") }
     var keptDigits = 0
-    if bytes[offset] == UInt8(ascii: "0") {
-      offset += 1
-      if offset < bytes.count, isDigit(bytes[offset]) {
-        throw JSONParseError("leading zero in number", at: number.start)
-      }
+    if first == 0 {
+      i += 1
+      if digit(at: i) != nil { throw JSONParseError("leading zero in number", at: number.start) }
     } else {
-      while offset < bytes.count, isDigit(bytes[offset]) {
-        let digit = UInt64(bytes[offset] &- UInt8(ascii: "0"))
+      while let d = digit(at: i) {
         if keptDigits < 19 {
-          number.significand = number.significand &* 10 &+ digit
+          number.significand = number.significand &* 10 &+ d
           keptDigits += 1
         } else {
           number.exponent += 1  // a dropped integer digit still scales the value
-          if digit != 0 { number.isTruncated = true }
+          if d != 0 { number.isTruncated = true }
         }
-        offset += 1
+        i += 1
       }
     }
-    if offset < bytes.count, bytes[offset] == UInt8(ascii: ".") {
-      offset += 1
-      guard offset < bytes.count, isDigit(bytes[offset]) else {
-        throw offset < bytes.count ? JSONParseError("expected a digit after '.'", at: offset) : unexpected()
-      }
-      while offset < bytes.count, isDigit(bytes[offset]) {
-        let digit = UInt64(bytes[offset] &- UInt8(ascii: "0"))
-        if number.significand == 0 && digit == 0 {
+    if i < count, bytes[i] == UInt8(ascii: ".") {
+      i += 1
+      guard digit(at: i) != nil else { throw missingDigit(at: i, "expected a digit after '.'") }
+      while let d = digit(at: i) {
+        if number.significand == 0 && d == 0 {
           number.exponent -= 1  // leading fraction zeros are not significant
         } else if keptDigits < 19 {
-          number.significand = number.significand &* 10 &+ digit
+          number.significand = number.significand &* 10 &+ d
           keptDigits += 1
           number.exponent -= 1
-        } else if digit != 0 {
+        } else if d != 0 {
           number.isTruncated = true
         }
-        offset += 1
+        i += 1
       }
     }
-    if offset < bytes.count, bytes[offset] | 0x20 == UInt8(ascii: "e") {
-      offset += 1
+    if i < count, bytes[i] | 0x20 == UInt8(ascii: "e") {
+      i += 1
       var exponentIsNegative = false
-      if offset < bytes.count, bytes[offset] == UInt8(ascii: "+") || bytes[offset] == UInt8(ascii: "-") {
-        exponentIsNegative = bytes[offset] == UInt8(ascii: "-")
-        offset += 1
+      if i < count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") {
+        exponentIsNegative = bytes[i] == UInt8(ascii: "-")
+        i += 1
       }
-      guard offset < bytes.count, isDigit(bytes[offset]) else {
-        throw offset < bytes.count ? JSONParseError("expected a digit in exponent", at: offset) : unexpected()
-      }
+      guard digit(at: i) != nil else { throw missingDigit(at: i, "expected a digit in exponent") }
       var written = 0
-      while offset < bytes.count, isDigit(bytes[offset]) {
+      while let d = digit(at: i) {
         // Clamped: past a million the value is 0 or infinity whatever follows.
-        if written < 1_000_000 { written = written * 10 + Int(bytes[offset] &- UInt8(ascii: "0")) }
-        offset += 1
+        if written < 1_000_000 { written = written * 10 + Int(d) }
+        i += 1
       }
       number.exponent += exponentIsNegative ? -written : written
     }
+    offset = i
     return number
   }
 
@@ -156,10 +167,5 @@ extension JSONParser {
 
   private func text(of number: ScannedNumber) -> String {
     String(decoding: UnsafeBufferPointer(rebasing: bytes[number.start..<offset]), as: UTF8.self)
-  }
-
-  @inline(__always)
-  private func isDigit(_ byte: UInt8) -> Bool {
-    byte &- UInt8(ascii: "0") < 10
   }
 }

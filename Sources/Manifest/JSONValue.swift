@@ -5,10 +5,15 @@
 /// that every stage passes through). Numbers are `Double`; the parser never
 /// produces NaN or infinity and the writer refuses them.
 public enum JSONValue: Equatable, Sendable {
+  /// `null`.
   case null
+  /// `true` or `false`.
   case bool(Bool)
+  /// A finite number.
   case number(Double)
+  /// A string, escapes decoded.
   case string(String)
+  /// Elements in order.
   case array([JSONValue])
   /// Members in their written order.
   case object([(key: String, value: JSONValue)])

@@ -21,6 +21,7 @@ public enum ManifestError: Error, Equatable, Sendable, CustomStringConvertible {
   /// The reader of our output went away (`EPIPE`); the CLI ends quietly with status 0.
   case brokenPipe
 
+  /// A lower-case message without a final period, for `segma: <message>`.
   public var description: String {
     switch self {
     case .nonFiniteNumber(let field): "cannot write non-finite number in \"\(field)\""

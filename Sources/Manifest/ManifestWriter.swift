@@ -45,8 +45,8 @@ public final class ManifestWriter {
     return kind == S_IFIFO || kind == S_IFSOCK || isatty(fileDescriptor) == 1
   }
 
-  /// Best effort: a writer dropped without `flush()` still delivers what it
-  /// holds, but only `flush()` can report a failure.
+  // Best effort: a writer dropped without `flush()` still delivers what it
+  // holds, but only `flush()` can report a failure.
   deinit {
     try? flush()
   }
@@ -59,6 +59,16 @@ public final class ManifestWriter {
   public func write(_ record: Record) throws(ManifestError) {
     guard !isBroken else { throw .brokenPipe }
     try record.encodeLine(into: &pending)
+    if flushEachRecord || pending.count >= Self.bufferBytes { try flush() }
+  }
+
+  /// Appends bytes that are not a record (the text of `segma info`, a PNG on
+  /// stdout), written out on the same terms as records.
+  ///
+  /// - Throws: `.brokenPipe`, `.writeFailed(errno:)`.
+  public func write(bytes: some Sequence<UInt8>) throws(ManifestError) {
+    guard !isBroken else { throw .brokenPipe }
+    pending.append(contentsOf: bytes)
     if flushEachRecord || pending.count >= Self.bufferBytes { try flush() }
   }
 

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 // Reading records: one pass over the line with the pull parser, collecting
 // the known top-level fields (unknown ones are checked for syntax and
 // dropped), then a check of each field in a fixed order (RecordFields.swift),
@@ -12,7 +18,7 @@ extension Record {
   /// Rejected: invalid JSON or UTF-8, a missing or wrongly typed field, `"v"`
   /// other than 1, an unknown `"type"`, `z`/`p`/`probs` values beyond Float's
   /// range, an empty `z`, a `size` that is not two positive integers,
-  /// `channels` outside 1...4, a negative `frame`, a repeated known field.
+  /// `channels` outside 1...4, a `frame` below 1 (frames count from 1), a repeated known field.
   /// Unknown keys are ignored, so newer writers can add fields.
   public static func decode(line: UnsafeBufferPointer<UInt8>, lineNumber: Int) -> Record {
     var fields = LineFields()
@@ -46,35 +52,71 @@ extension Record {
 /// The known top-level fields of one line, as read.
 struct LineFields {
   /// Every key any record type knows.
-  enum Key: Int, CaseIterable {
+  enum Key {
     case v, type, id, src, model, z, className, p, size, channels, ops, frame, probs
     case path, stage, message, line
 
-    init?(_ name: String) {
-      switch name {
-      case "v": self = .v
-      case "type": self = .type
-      case "id": self = .id
-      case "src": self = .src
-      case "model": self = .model
-      case "z": self = .z
-      case "class": self = .className
-      case "p": self = .p
-      case "size": self = .size
-      case "channels": self = .channels
-      case "ops": self = .ops
-      case "frame": self = .frame
-      case "probs": self = .probs
-      case "path": self = .path
-      case "stage": self = .stage
-      case "message": self = .message
-      case "line": self = .line
+    /// The key spelled by `name`'s UTF-8 bytes, if it is one.
+    init?(_ name: UnsafeBufferPointer<UInt8>) {
+      // Length and first letter pick the one candidate; then compare it whole.
+      let candidate: Key
+      switch (name.count, name.first ?? 0) {
+      case (1, UInt8(ascii: "v")): candidate = .v
+      case (1, UInt8(ascii: "z")): candidate = .z
+      case (1, UInt8(ascii: "p")): candidate = .p
+      case (2, UInt8(ascii: "i")): candidate = .id
+      case (3, UInt8(ascii: "s")): candidate = .src
+      case (3, UInt8(ascii: "o")): candidate = .ops
+      case (4, UInt8(ascii: "t")): candidate = .type
+      case (4, UInt8(ascii: "s")): candidate = .size
+      case (4, UInt8(ascii: "p")): candidate = .path
+      case (4, UInt8(ascii: "l")): candidate = .line
+      case (5, UInt8(ascii: "m")): candidate = .model
+      case (5, UInt8(ascii: "c")): candidate = .className
+      case (5, UInt8(ascii: "f")): candidate = .frame
+      case (5, UInt8(ascii: "p")): candidate = .probs
+      case (5, UInt8(ascii: "s")): candidate = .stage
+      case (7, UInt8(ascii: "m")): candidate = .message
+      case (8, UInt8(ascii: "c")): candidate = .channels
       default: return nil
       }
+      guard let base = name.baseAddress, memcmp(base, candidate.spelling.utf8Start, name.count) == 0 else {
+        return nil
+      }
+      self = candidate
+    }
+
+    /// The key spelled `name` (escaped in the input), if it is one.
+    init?(_ name: String) {
+      guard let key = Array(name.utf8).withUnsafeBufferPointer({ Key($0) }) else { return nil }
+      self = key
     }
 
     /// The key as written in JSON.
-    var name: String { self == .className ? "class" : String(describing: self) }
+    var spelling: StaticString {
+      switch self {
+      case .v: "v"
+      case .type: "type"
+      case .id: "id"
+      case .src: "src"
+      case .model: "model"
+      case .z: "z"
+      case .className: "class"
+      case .p: "p"
+      case .size: "size"
+      case .channels: "channels"
+      case .ops: "ops"
+      case .frame: "frame"
+      case .probs: "probs"
+      case .path: "path"
+      case .stage: "stage"
+      case .message: "message"
+      case .line: "line"
+      }
+    }
+
+    /// The key as written in JSON, for messages.
+    var name: String { spelling.description }
   }
 
   /// A field's value. `z`, `p` and `probs` are rounded to Float as they are
@@ -87,21 +129,68 @@ struct LineFields {
     case probs([(className: String, p: Float)])
     /// An element of `z` or a value of `probs` was not a number.
     case notNumbers
-    /// A number beyond Float's range; `location` is `z[3]`, `p` or `probs.dress`.
+    /// A number beyond Float's range; `location` is `z[3]`, `p` or `probs["dress"]`.
     case outOfFloatRange(location: String)
   }
 
-  private var fields = [Field?](repeating: nil, count: Key.allCases.count)
+  // One stored property per key rather than an array: destroying an array of
+  // enums goes through generic witnesses, measured at a fifth of decode time.
+  private var v, type, idValue, src, model, z, className, p, size, channels: Field?
+  private var ops, frame, probs, path, stage, message, line: Field?
   /// The first known key that appeared twice: which value counts would be a guess.
   private(set) var duplicate: Key?
   /// The line is valid JSON but not an object.
   private(set) var isNotAnObject = false
 
-  subscript(key: Key) -> Field? { fields[key.rawValue] }
+  /// The field read for `key`, nil when the line does not have it.
+  private(set) subscript(key: Key) -> Field? {
+    get {
+      switch key {
+      case .v: v
+      case .type: type
+      case .id: idValue
+      case .src: src
+      case .model: model
+      case .z: z
+      case .className: className
+      case .p: p
+      case .size: size
+      case .channels: channels
+      case .ops: ops
+      case .frame: frame
+      case .probs: probs
+      case .path: path
+      case .stage: stage
+      case .message: message
+      case .line: line
+      }
+    }
+    set {
+      switch key {
+      case .v: v = newValue
+      case .type: type = newValue
+      case .id: idValue = newValue
+      case .src: src = newValue
+      case .model: model = newValue
+      case .z: z = newValue
+      case .className: className = newValue
+      case .p: p = newValue
+      case .size: size = newValue
+      case .channels: channels = newValue
+      case .ops: ops = newValue
+      case .frame: frame = newValue
+      case .probs: probs = newValue
+      case .path: path = newValue
+      case .stage: stage = newValue
+      case .message: message = newValue
+      case .line: line = newValue
+      }
+    }
+  }
 
   /// The `id` when it has been read as a string, for error records.
   var id: String? {
-    if case .value(.string(let id))? = fields[Key.id.rawValue] { return id }
+    if case .value(.string(let id))? = idValue { return id }
     return nil
   }
 
@@ -115,9 +204,14 @@ struct LineFields {
     }
     try parser.enterObject()
     var isFirst = true
-    while let name = try parser.nextKey(isFirst: isFirst) {
+    while let name = try parser.nextRawKey(isFirst: isFirst) {
       isFirst = false
-      guard let key = Key(name) else {
+      let known: Key?
+      switch name {
+      case .bytes(let bytes): known = Key(bytes)
+      case .string(let string): known = Key(string)
+      }
+      guard let key = known else {
         _ = try parser.parseValue()
         continue
       }
@@ -128,8 +222,8 @@ struct LineFields {
       case .probs: field = try Self.readProbabilities(from: &parser)
       default: field = .value(try parser.parseValue())
       }
-      if fields[key.rawValue] == nil {
-        fields[key.rawValue] = field
+      if self[key] == nil {
+        self[key] = field
       } else if duplicate == nil {
         duplicate = key
       }
@@ -177,7 +271,7 @@ struct LineFields {
         continue
       }
       let p = try parser.parseFloat()
-      if p.isInfinite && problem == nil { problem = .outOfFloatRange(location: "probs.\(className)") }
+      if p.isInfinite && problem == nil { problem = .outOfFloatRange(location: "probs[\(quoted(className))]") }
       entries.append((className: className, p: p))
     }
     return problem ?? .probs(entries)

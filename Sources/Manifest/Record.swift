@@ -2,8 +2,11 @@
 /// an error that every later stage passes through unchanged, so the last
 /// stage still accounts for every input.
 public enum Record: Equatable, Sendable {
+  /// `"type":"latent"`: a point in the model's latent space.
   case latent(LatentRecord)
+  /// `"type":"image"`: an image written by `decode`.
   case image(ImageRecord)
+  /// `"type":"error"`: a record that failed at some stage.
   case error(ErrorRecord)
 
   /// The record's id; nil for an error record whose id is unknown.
@@ -18,7 +21,9 @@ public enum Record: Equatable, Sendable {
 
 /// The width and height of an image in pixels.
 public struct ImageSize: Hashable, Sendable, CustomStringConvertible {
+  /// Pixels per row.
   public var width: Int
+  /// Rows.
   public var height: Int
 
   /// A size of `width` × `height` pixels.

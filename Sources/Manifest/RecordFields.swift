@@ -54,7 +54,7 @@ extension LineFields {
     return LatentRecord(
       id: id, src: src, model: model, z: z, className: className, p: p, size: try size(),
       channels: try int(.channels, in: 1...4, "an integer in 1...4"), ops: try ops(),
-      frame: try optionalInt(.frame, atLeast: 0, "a non-negative integer"), probs: try probabilities())
+      frame: try optionalInt(.frame, atLeast: 1, "an integer from 1"), probs: try probabilities())
   }
 
   private func size() throws(FieldProblem) -> ImageSize {

@@ -6,7 +6,7 @@ import Testing
 @Suite struct DecodeErrorTests {
   static let allFixtures = [
     "gray1.png", "gray16.png", "palette4-trns.png", "interlaced.png", "gray-alpha.png", "rgba8.png",
-    "baseline.jpg", "progressive.jpg", "gray.jpg", "cmyk.jpg", "orientation6.jpg",
+    "baseline.jpg", "progressive.jpg", "gray.jpg", "cmyk.jpg", "cmyk-adobe.jpg", "orientation6.jpg",
   ]
 
   func decodeError(_ bytes: [UInt8], name: String = "bad") -> ImageCodecError? {

@@ -34,6 +34,12 @@ import Testing
     try expectRedThenBlue("cmyk.jpg")
   }
 
+  @Test func plainAdobeCMYKIsInvertedBackToRGB() throws {
+    // Pillow writes CMYK without the YCCK transform, inverted, with an Adobe marker.
+    #expect(try ImageFile.info(path: Fixtures.path("cmyk-adobe.jpg")).sourceColor == .cmyk)
+    try expectRedThenBlue("cmyk-adobe.jpg")
+  }
+
   @Test func cmykConversionHandlesBothInkConventions() {
     // Red is C=0 M=1 Y=1 K=0 in ink; Adobe files store 255 - ink.
     #expect(rgbFromCMYK([0, 255, 255, 0], isInverted: false) == [255, 0, 0])

@@ -53,10 +53,11 @@ import Testing
   @Test(arguments: [
     (variant(#""channels":1"#, #""channels":5"#), #"field "channels" must be an integer in 1...4"#),
     (variant(#""channels":1"#, #""channels":1.5"#), #"field "channels" must be an integer in 1...4"#),
-    (variant(#""channels":1"#, #""channels":1,"frame":-1"#), #"field "frame" must be a non-negative integer"#),
+    (variant(#""channels":1"#, #""channels":1,"frame":-1"#), #"field "frame" must be an integer from 1"#),
+    (variant(#""channels":1"#, #""channels":1,"frame":0"#), #"field "frame" must be an integer from 1"#),
     (variant(#""channels":1"#, #""channels":1,"ops":[1]"#), #"field "ops" must be an array of objects"#),
     (variant(#""channels":1"#, #""channels":1,"probs":{"a":"b"}"#), #"field "probs" must be an object of numbers"#),
-    (variant(#""channels":1"#, #""channels":1,"probs":{"a":1e39}"#), "probs.a is out of float range"),
+    (variant(#""channels":1"#, #""channels":1,"probs":{"a":1e39}"#), #"probs["a"] is out of float range"#),
     (variant(#""channels":1"#, #""channels":1,"z":[1]"#), #"duplicate field "z""#),
     (variant("[28,28]", "[0,28]"), #"field "size" must be [width, height] with positive integers"#),
     (variant("[28,28]", #"[28,"28"]"#), #"field "size" must be [width, height] with positive integers"#),

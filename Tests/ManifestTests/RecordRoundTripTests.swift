@@ -14,7 +14,7 @@ import Testing
         .object([("restyle", .object([("style", .string("ref/ü \"x\"")), ("extra", .array([.null, .bool(true), .number(-3)]))]))]),
       ],
       frame: 3, probs: [(className: "dress", p: 0.81), (className: "coat", p: 0.1), (className: "shirt", p: 0.09)])),
-    .latent(latent("empty-probs", frame: 0, probs: [])),
+    .latent(latent("empty-probs", frame: 1, probs: [])),
     .image(ImageRecord(id: "shirts/0001", path: "out/shirts/0001.png")),
     .image(ImageRecord(id: "😀/\t", path: "/abs/päth\\x")),
     .error(ErrorRecord(stage: "manifest", message: "line 9: invalid json", line: 9)),

@@ -3,6 +3,8 @@ import ImageCodecs
 import TestSupport
 import Testing
 
+@testable import segma
+
 /// The built `segma` binary, run as a user would: exit statuses, stdout, stderr, files.
 @Suite struct BinaryTests {
   static let packageRoot = URL(fileURLWithPath: #filePath)
@@ -65,6 +67,31 @@ import Testing
     #expect(try runSegma(["sheet", "--overwrite", "-o", sheet, Self.fixtures]).status == 0)
   }
 
+  /// The image records of a manifest on stdin are drawn; other records are reported.
+  @Test func sheetReadsImageRecordsFromStdin() throws {
+    let manifest = """
+      {"v":1,"type":"image","id":"a","path":"\(Self.fixtures)/rgb8.png"}
+      {"v":1,"type":"error","id":"b","src":"b.png","stage":"encode","message":"bad PNG: truncated file"}
+      {"v":1,"type":"image","id":"c","path":"\(Self.fixtures)/gray8.png"}
+      this line is not json
+
+      """
+    let result = try runSegma(["sheet", "--cell", "8x8", "--gap", "0", "-o", scratch + "/m.png"], stdin: manifest)
+    #expect(result.status == 1)
+    #expect(result.stderr.contains("segma: b: encode: bad PNG: truncated file"))
+    #expect(result.stderr.contains("line 4"))
+    let sheet = try ImageFile.read(path: scratch + "/m.png")
+    #expect((sheet.width, sheet.height) == (16, 8))  // two images, two columns
+  }
+
+  @Test func skipExistingLeavesTheSheetAlone() throws {
+    try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+    try Data("old".utf8).write(to: URL(fileURLWithPath: scratch + "/s.png"))
+    let result = try runSegma(["sheet", "--skip-existing", "-o", scratch + "/s.png", Self.fixtures])
+    #expect(result.status == 0)
+    #expect(try Data(contentsOf: URL(fileURLWithPath: scratch + "/s.png")) == Data("old".utf8))
+  }
+
   @Test func badImagesFailAloneAndTheSheetIsStillWritten() throws {
     try FileManager.default.createDirectory(atPath: scratch + "/in", withIntermediateDirectories: true)
     let good = try Data(contentsOf: URL(fileURLWithPath: Self.fixtures + "/rgb8.png"))
@@ -104,22 +131,27 @@ struct RunResult {
   var stderr: String
 }
 
-/// Runs the `segma` built next to this test bundle.
+/// The `segma` that `swift test` built next to this test bundle.
+let segmaExecutable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+  .appendingPathComponent("segma")
+
+/// Runs the built `segma`.
 ///
 /// With `readFirstLineOnly`, stdout is closed after its first line, as `| head -1` does.
-func runSegma(_ arguments: [String], readFirstLineOnly: Bool = false) throws -> RunResult {
+func runSegma(_ arguments: [String], stdin: String? = nil, readFirstLineOnly: Bool = false) throws -> RunResult {
   let process = Process()
-  process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    .appendingPathComponent("segma")
-  if !FileManager.default.fileExists(atPath: process.executableURL!.path) {
-    process.executableURL = BinaryTests.packageRoot.appendingPathComponent(".build/debug/segma")
-  }
+  process.executableURL = segmaExecutable
   process.arguments = arguments
   let (output, errors) = (Pipe(), Pipe())
   process.standardOutput = output
   process.standardError = errors
-  process.standardInput = FileHandle.nullDevice
+  let input = Pipe()
+  process.standardInput = stdin == nil ? FileHandle.nullDevice : input
   try process.run()
+  if let stdin {
+    try input.fileHandleForWriting.write(contentsOf: Data(stdin.utf8))
+    try input.fileHandleForWriting.close()
+  }
   var stdout = Data()
   if readFirstLineOnly {
     while !stdout.contains(UInt8(ascii: "\n")) {
@@ -136,4 +168,47 @@ func runSegma(_ arguments: [String], readFirstLineOnly: Bool = false) throws -> 
   return RunResult(
     status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
     stderr: String(decoding: stderr, as: UTF8.self))
+}
+
+/// Progress and colour appear only on a terminal (run under `script`, which gives a pty).
+@Suite struct TerminalTests {
+  @Test func colourFollowsTheTerminalAndNO_COLOR() {
+    #expect(Diagnostics(isTerminal: true, environment: [:]).usesColor)
+    #expect(!Diagnostics(isTerminal: true, environment: ["NO_COLOR": "1"]).usesColor)
+    #expect(Diagnostics(isTerminal: true, environment: ["NO_COLOR": ""]).usesColor)
+    #expect(!Diagnostics(isTerminal: true, environment: ["TERM": "dumb"]).isInteractive)
+    #expect(!Diagnostics(isTerminal: false, environment: [:]).isInteractive)
+  }
+
+  @Test func progressIsDrawnOnATerminalUnlessQuiet() throws {
+    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else {
+      print("skipped: /usr/bin/script (bsdutils) is not installed")
+      return
+    }
+    let scratch = NSTemporaryDirectory() + "segma-tty-\(UUID().uuidString)"
+    func underTerminal(_ arguments: String, environment: [String: String] = [:]) throws -> String {
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+      process.arguments = ["-qec", "\(segmaExecutable.path) \(arguments)", "/dev/null"]
+      var inherited = ProcessInfo.processInfo.environment
+      inherited["NO_COLOR"] = nil  // the machine's own setting must not decide the test
+      process.environment = inherited.merging(environment) { $1 }
+      let output = Pipe()
+      process.standardOutput = output
+      process.standardInput = FileHandle.nullDevice
+      try process.run()
+      let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      process.waitUntilExit()
+      return text
+    }
+    let fixtures = BinaryTests.fixtures
+    let shown = try underTerminal("sheet -o \(scratch)/a.png \(fixtures)", environment: ["TERM": "xterm"])
+    #expect(shown.contains("sheet [") && shown.contains("/s ETA"))
+    let quiet = try underTerminal("sheet -q -o \(scratch)/b.png \(fixtures)", environment: ["TERM": "xterm"])
+    #expect(!quiet.contains("sheet ["))
+    let coloured = try underTerminal("info \(scratch)/missing.png", environment: ["TERM": "xterm"])
+    #expect(coloured.contains("\u{1B}[31msegma:"))
+    let plain = try underTerminal("info \(scratch)/missing.png", environment: ["TERM": "xterm", "NO_COLOR": "1"])
+    #expect(plain.contains("segma: ") && !plain.contains("\u{1B}["))
+  }
 }

@@ -46,6 +46,16 @@ import Testing
     #expect(try expand([root + "/d"], glob: "sub/*").map(\.id) == ["d/sub/c"])
   }
 
+  @Test func filesFromListsPathsOnePerLine() throws {
+    try makeFiles(["l/one.png", "l/two.jpg"])
+    let list = root + "/list.txt"
+    try "\(root)/l/one.png\n\n\(root)/l/two.jpg\n".write(toFile: list, atomically: true, encoding: .utf8)
+    var expander = InputExpander(pattern: nil)
+    let files = try expander.expand(arguments: [], listFile: list)
+    #expect(files == [InputFile(path: root + "/l/one.png", id: "one"), InputFile(path: root + "/l/two.jpg", id: "two")])
+    #expect(throws: InputError.self) { try expander.expand(arguments: [], listFile: root + "/no-list") }
+  }
+
   @Test func missingInputsAreInputErrors() throws {
     #expect(throws: InputError.self) { try expand([root + "/nothing-here"]) }
     try makeFiles(["empty/notes.txt"])

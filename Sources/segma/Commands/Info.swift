@@ -39,20 +39,22 @@ extension Segma {
     func run() throws {
       let diagnostics = runOptions.makeDiagnostics()
       try runCommand(diagnostics) {
+        let output = ManifestWriter.standardOutput()
         if system {
           let facts = systemFacts()
-          try StandardOutput.write(json ? jsonLine(facts) : textBlock("system", facts))
+          try output.write(bytes: (json ? jsonLine(facts) : textBlock("system", facts)).utf8)
         }
         for file in files {
           do {
             let facts = try describe(file)
-            try StandardOutput.write(json ? jsonLine([Fact("path", file)] + facts) : textBlock(file, facts))
+            try output.write(bytes: (json ? jsonLine([Fact("path", file)] + facts) : textBlock(file, facts)).utf8)
           } catch let error as ImageCodecError {
             diagnostics.recordFailed("\(error): info")
           } catch let error as InfoError {
             diagnostics.recordFailed("\(error)")
           }
         }
+        try output.flush()
       }
     }
 

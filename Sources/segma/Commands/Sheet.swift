@@ -43,7 +43,7 @@ extension Segma {
       if let columns, columns < 1 { throw ValidationError("--columns must be at least 1.") }
       guard (0...64).contains(gap) else { throw ValidationError("--gap must be between 0 and 64.") }
       guard !output.isEmpty else { throw ValidationError("-o needs a file name.") }
-      if output == "-" && StandardOutput.isTerminal {
+      if output == "-" && isatty(1) == 1 {
         throw ValidationError("Refusing to write a PNG to a terminal; redirect stdout or give -o FILE.")
       }
     }
@@ -103,7 +103,10 @@ extension Segma {
     }
 
     private func write(_ png: [UInt8]) throws {
-      if output == "-" { return try StandardOutput.write(bytes: png) }
+      if output == "-" {
+        let standardOutput = ManifestWriter(fileDescriptor: 1, flushEachRecord: true)
+        return try standardOutput.write(bytes: png)
+      }
       let folder = (output as NSString).deletingLastPathComponent
       let directory = try OutputDirectory(path: folder.isEmpty ? "." : folder)
       let name = (output as NSString).lastPathComponent

@@ -22,11 +22,10 @@ final class Diagnostics: @unchecked Sendable {
   let isInteractive: Bool
   let usesColor: Bool
 
-  init(environment: [String: String] = ProcessInfo.processInfo.environment) {
-    let isTerminal = isatty(2) == 1 && environment["TERM"] != "dumb"
-    isInteractive = isTerminal
+  init(isTerminal: Bool = isatty(2) == 1, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    isInteractive = isTerminal && environment["TERM"] != "dumb"
     // https://no-color.org: any non-empty NO_COLOR disables colour.
-    usesColor = isTerminal && (environment["NO_COLOR"] ?? "").isEmpty
+    usesColor = isInteractive && (environment["NO_COLOR"] ?? "").isEmpty
   }
 
   func configure(quiet: Bool, verbose: Bool) {
