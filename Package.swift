@@ -8,7 +8,8 @@ let package = Package(
     .executable(name: "segma", targets: ["segma"])
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
   ],
   targets: [
     // MARK: System libraries, found through pkg-config
@@ -31,12 +32,14 @@ let package = Package(
     // MARK: Libraries
     .target(name: "ImageCodecs", dependencies: ["CImageCodecs"]),
     .target(name: "Manifest"),
+    .target(
+      name: "SegmaKit", dependencies: ["COpenBLAS", .product(name: "Numerics", package: "swift-numerics")]),
 
     // MARK: Command-line tool
     .executableTarget(
       name: "segma",
       dependencies: [
-        "ImageCodecs", "Manifest", "COpenBLAS",
+        "ImageCodecs", "Manifest", "SegmaKit", "COpenBLAS",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -44,6 +47,7 @@ let package = Package(
     .target(name: "TestSupport", dependencies: ["ImageCodecs"], path: "Tests/TestSupport"),
     .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs", "TestSupport"]),
     .testTarget(name: "ManifestTests", dependencies: ["Manifest", "TestSupport"]),
+    .testTarget(name: "SegmaKitTests", dependencies: ["SegmaKit", "TestSupport"]),
     .testTarget(name: "segmaTests", dependencies: ["segma", "ImageCodecs", "Manifest", "TestSupport"]),
   ]
 )

@@ -99,3 +99,11 @@ extension PixelBuffer {
     self.init(width: width, height: height, channels: channels, samples: .uint8(out))
   }
 }
+
+extension PixelBuffer {
+  /// What the model reads: the image in `layout` (alpha over `background`), resampled
+  /// to `width` × `height`, as planar Float (C, H, W) in [0, 1].
+  public func modelInput(width: Int, height: Int, layout: ColorLayout, background: RGBColor = .white) -> [Float] {
+    converted(to: layout, background: background).resized(width: width, height: height).planarFloats()
+  }
+}

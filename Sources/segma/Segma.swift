@@ -21,4 +21,10 @@ struct Segma: ParsableCommand {
       CommandGroup(name: "Images", subcommands: [Sheet.self]),
       CommandGroup(name: "Model", subcommands: [Info.self]),
     ])
+
+  /// Picks the BLAS kernel (which may re-execute the program) before parsing.
+  static func main() {
+    BLASKernel.selectAtStartup()
+    main(nil)
+  }
 }

@@ -22,6 +22,7 @@ struct RunOptions: ParsableArguments {
   /// The process-wide reporter configured by these options.
   func makeDiagnostics() -> Diagnostics {
     Diagnostics.shared.configure(quiet: quiet, verbose: verbose)
+    if let note = BLASKernel.reexecutionNote { Diagnostics.shared.verbose(note) }
     return Diagnostics.shared
   }
 }

@@ -1,0 +1,61 @@
+/// im2col and col2im for 4x4 kernels, stride 2, padding 1: the only convolution
+/// shape segma's architectures use (each halves or doubles the side).
+///
+/// Legend: C channels, H/W input height/width, Ho/Wo output height/width
+/// (Ho = H/2, Wo = W/2). `cols` is (C·16, Ho·Wo), row r = c·16 + ky·4 + kx,
+/// column j = oy·Wo + ox, holding image[c, 2·oy − 1 + ky, 2·ox − 1 + kx]
+/// (0 where that falls in the padding).
+enum Im2Col {
+  static let kernel = 4
+  static let stride = 2
+  static let padding = 1
+
+  /// Overwrites cols (C·16, Ho·Wo) from image (C, H, W).
+  static func im2col(image: UnsafePointer<Float>, channels: Int, height: Int, width: Int, cols: UnsafeMutablePointer<Float>) {
+    let (outHeight, outWidth) = (height / 2, width / 2)
+    let plane = outHeight * outWidth
+    for c in 0..<channels {
+      for ky in 0..<4 {
+        for kx in 0..<4 {
+          let row = cols + ((c * 4 + ky) * 4 + kx) * plane
+          for oy in 0..<outHeight {
+            let y = 2 * oy - 1 + ky
+            let out = row + oy * outWidth
+            guard y >= 0 && y < height else {
+              for ox in 0..<outWidth { out[ox] = 0 }
+              continue
+            }
+            let source = image + (c * height + y) * width
+            for ox in 0..<outWidth {
+              let x = 2 * ox - 1 + kx
+              out[ox] = x >= 0 && x < width ? source[x] : 0
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// The adjoint of im2col: accumulates each column entry into image (C, H, W).
+  static func col2im(cols: UnsafePointer<Float>, channels: Int, height: Int, width: Int, image: UnsafeMutablePointer<Float>) {
+    let (outHeight, outWidth) = (height / 2, width / 2)
+    let plane = outHeight * outWidth
+    for c in 0..<channels {
+      for ky in 0..<4 {
+        for kx in 0..<4 {
+          let row = cols + ((c * 4 + ky) * 4 + kx) * plane
+          for oy in 0..<outHeight {
+            let y = 2 * oy - 1 + ky
+            guard y >= 0 && y < height else { continue }
+            let target = image + (c * height + y) * width
+            let source = row + oy * outWidth
+            for ox in 0..<outWidth {
+              let x = 2 * ox - 1 + kx
+              if x >= 0 && x < width { target[x] += source[ox] }
+            }
+          }
+        }
+      }
+    }
+  }
+}

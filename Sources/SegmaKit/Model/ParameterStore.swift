@@ -1,0 +1,62 @@
+/// All trainable parameters in one allocation, with gradients and Adam moments in
+/// the same layout (llm.c's way): Adam, clipping and the model file are one loop each.
+///
+/// Goals: one allocation for the life of the model, views by index (no lookups by
+/// name in the training loop), a layout fixed by the architecture's tensor list.
+public final class ParameterStore {
+  /// One named tensor of the store.
+  public struct Slot: Sendable {
+    public let name: String
+    public let shape: [Int]
+    public let offset: Int
+    public var count: Int { shape.reduce(1, *) }
+  }
+
+  public let slots: [Slot]
+  /// Total number of parameters.
+  public let count: Int
+  public let values: MutableFloatView
+  public let gradients: MutableFloatView
+  public let firstMoments: MutableFloatView
+  public let secondMoments: MutableFloatView
+  /// Adam steps taken so far (for bias correction).
+  public var step = 0
+
+  /// A store for the `(name, shape)` list, all zero.
+  public init(layout: [(name: String, shape: [Int])]) {
+    var offset = 0
+    var slots: [Slot] = []
+    for (name, shape) in layout {
+      precondition(shape.allSatisfy { $0 > 0 }, "empty tensor \(name)")
+      slots.append(Slot(name: name, shape: shape, offset: offset))
+      offset += shape.reduce(1, *)
+    }
+    self.slots = slots
+    count = offset
+    let block = MutableFloatView.allocate(capacity: 4 * offset)
+    block.initialize(repeating: 0)
+    values = MutableFloatView(rebasing: block[0..<offset])
+    gradients = MutableFloatView(rebasing: block[offset..<(2 * offset)])
+    firstMoments = MutableFloatView(rebasing: block[(2 * offset)..<(3 * offset)])
+    secondMoments = MutableFloatView(rebasing: block[(3 * offset)..<(4 * offset)])
+  }
+
+  deinit {
+    UnsafeMutableBufferPointer(start: values.baseAddress, count: 4 * count).deallocate()
+  }
+
+  /// The index of the slot called `name`, or nil.
+  public func index(of name: String) -> Int? { slots.firstIndex { $0.name == name } }
+
+  public func values(_ slot: Int) -> MutableFloatView { view(values, slot) }
+  public func gradients(_ slot: Int) -> MutableFloatView { view(gradients, slot) }
+
+  private func view(_ block: MutableFloatView, _ slot: Int) -> MutableFloatView {
+    let s = slots[slot]
+    return MutableFloatView(rebasing: block[s.offset..<(s.offset + s.count)])
+  }
+
+  public func zeroGradients() {
+    gradients.update(repeating: 0)
+  }
+}

@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""PyTorch reference values for SegmaKit's training step (Tests/SegmaKitTests/ReferenceTests.swift).
+
+Builds a tiny `mlp` and a tiny `conv` SeGMA exactly as segma does (DESIGN sections 1-2:
+same layers, parameter names, loss, Cramer-Wold distance, Gaussian classifier, Adam
+with global-norm clipping), with seeded weights and inputs, runs one training step
+and writes every input, loss term, gradient and the parameters after one Adam step
+to reference-<arch>.safetensors beside this script (float32 tensors; small
+metadata). Needs: pip install "torch==2.13.0+cpu". The Swift test needs no PyTorch.
+"""
+import json
+import math
+import os
+import struct
+
+import torch
+from torch import nn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+torch.set_default_dtype(torch.float64)  # the reference in double; the Swift side in float
+
+
+def phi(s, d):
+    return (1 + 4 * s / (2 * d - 3)) ** -0.5
+
+
+def squared_distances(a, b):
+    # Written out rather than cdist(a, b) ** 2: cdist's gradient is 0/0 at zero distance.
+    return ((a[:, None, :] - b[None, :, :]) ** 2).sum(-1)
+
+
+def cramer_wold(x, means, weights):
+    """d^2 between the batch x (N, D) and sum_k p_k N(m_k, I) (DESIGN section 1)."""
+    n, d = x.shape
+    k = means.shape[0]
+    gamma = (4 / (3 * n / k)) ** 0.4
+    s = 1.0
+    xx = squared_distances(x, x)
+    mm = squared_distances(means, means)
+    xm = squared_distances(x, means)
+    term_x = (4 * math.pi * gamma) ** -0.5 * phi(xx / (4 * gamma), d).sum() / n**2
+    term_m = (weights[:, None] * weights[None, :] * (2 * math.pi * (2 * s + 2 * gamma)) ** -0.5
+              * phi(mm / (4 * s + 4 * gamma), d)).sum()
+    term_xm = 2 / n * (weights[None, :] * (2 * math.pi * (s + 2 * gamma)) ** -0.5
+                       * phi(xm / (2 * s + 4 * gamma), d)).sum()
+    return term_x + term_m - term_xm
+
+
+def classifier_logits(z, means, weights):
+    return torch.log(weights)[None, :] - squared_distances(z, means) / 2
+
+
+def mlp(pixels, hidden, latent):
+    encoder = nn.Sequential(nn.Linear(pixels, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
+                            nn.Linear(hidden, latent))
+    decoder = nn.Sequential(nn.Linear(latent, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
+                            nn.Linear(hidden, pixels))
+    return encoder, decoder
+
+
+def conv(channels, side, widths, latent):
+    w = [channels] + widths
+    flat = w[4] * (side // 16) ** 2
+    layers = []
+    for i in range(4):
+        layers += [nn.Conv2d(w[i], w[i + 1], 4, stride=2, padding=1), nn.ReLU()]
+    encoder = nn.Sequential(*layers, nn.Flatten(), nn.Linear(flat, latent))
+    layers = [nn.Linear(latent, flat), nn.ReLU(), nn.Unflatten(1, (w[4], side // 16, side // 16))]
+    for i in range(4):
+        layers.append(nn.ConvTranspose2d(w[4 - i], w[3 - i], 4, stride=2, padding=1))
+        if i < 3:
+            layers.append(nn.ReLU())
+    return encoder, nn.Sequential(*layers)
+
+
+def step(name, encoder, decoder, image_shape, latent, classes, bu, bl, lr):
+    torch.manual_seed(1234)
+    pixels = math.prod(image_shape)
+    means = nn.Parameter(torch.randn(classes, latent) * 0.8)
+    weights = torch.softmax(torch.randn(classes), 0)
+    xu = torch.rand(bu, *image_shape)
+    xl = torch.rand(bl, *image_shape)
+    yl = torch.randint(0, classes, (bl,))
+    params = {f"encoder.{k}": v for k, v in encoder.named_parameters()}
+    params.update({f"decoder.{k}": v for k, v in decoder.named_parameters()})
+    params["means"] = means
+    before = {k: v.detach().clone() for k, v in params.items()}
+
+    z = encoder(torch.cat([xu, xl]))
+    zu, zl = z[:bu], z[bu:]
+    out = torch.sigmoid(decoder(zu))
+    rec = ((out - xu) ** 2).reshape(bu, -1).sum(1).mean()
+    d2 = cramer_wold(zu, means, weights)
+    ce = nn.functional.cross_entropy(classifier_logits(zl, means, weights), yl)
+    loss = rec + 5 * torch.log(d2) + 10 * ce
+    loss.backward()
+    grads = {k: v.grad.detach().clone() for k, v in params.items()}
+    norm = torch.nn.utils.clip_grad_norm_(list(params.values()), 5.0)
+    torch.optim.Adam(list(params.values()), lr=lr, betas=(0.9, 0.999), eps=1e-8).step()
+
+    tensors = {"input.unlabelled": xu.reshape(bu, pixels), "input.labelled": xl.reshape(bl, pixels),
+               "input.labels": yl.double(), "input.class_weights": weights,
+               "output.latents": z, "output.reconstructions": out.reshape(bu, pixels)}
+    for k in params:
+        tensors[f"param.{k}"] = before[k]
+        tensors[f"grad.{k}"] = grads[k]
+        tensors[f"adam.{k}"] = params[k].detach()
+    scalars = {"rec": rec.item(), "d2": d2.item(), "ce": ce.item(), "loss": loss.item(),
+               "grad_norm": norm.item(), "lr": lr, "latent": latent, "classes": classes,
+               "shape": list(image_shape)}
+    write_safetensors(os.path.join(HERE, f"reference-{name}.safetensors"), tensors, scalars)
+    print(name, {k: v for k, v in scalars.items() if isinstance(v, float)})
+
+
+def write_safetensors(path, tensors, scalars):
+    header = {"__metadata__": {"scalars": json.dumps(scalars)}}
+    blobs, offset = [], 0
+    for key, value in tensors.items():
+        data = value.detach().to(torch.float32).contiguous().numpy().tobytes()
+        header[key] = {"dtype": "F32", "shape": list(value.shape), "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+
+
+if __name__ == "__main__":
+    torch.manual_seed(7)
+    encoder, decoder = mlp(pixels=16, hidden=12, latent=4)
+    step("mlp", encoder, decoder, (16,), latent=4, classes=3, bu=6, bl=3, lr=1e-2)
+    torch.manual_seed(8)
+    encoder, decoder = conv(channels=3, side=16, widths=[4, 4, 8, 8], latent=5)
+    step("conv", encoder, decoder, (3, 16, 16), latent=5, classes=3, bu=5, bl=2, lr=1e-2)
