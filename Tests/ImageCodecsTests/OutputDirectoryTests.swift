@@ -3,8 +3,10 @@ import ImageCodecs
 import Testing
 
 /// Writes land complete under their final name, never outside the folder, never twice.
-@Suite struct OutputDirectoryTests {
+@Suite final class OutputDirectoryTests {
   let root: String
+
+  deinit { try? FileManager.default.removeItem(atPath: root) }
 
   init() throws {
     root = NSTemporaryDirectory() + "segma-output-\(UUID().uuidString)"

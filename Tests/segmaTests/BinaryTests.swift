@@ -6,11 +6,13 @@ import Testing
 @testable import segma
 
 /// The built `segma` binary, run as a user would: exit statuses, stdout, stderr, files.
-@Suite struct BinaryTests {
+@Suite final class BinaryTests {
   static let packageRoot = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
   static let fixtures = packageRoot.appendingPathComponent("fixtures/images").path
   let scratch = NSTemporaryDirectory() + "segma-binary-\(UUID().uuidString)"
+
+  deinit { try? FileManager.default.removeItem(atPath: scratch) }
 
   @Test func versionAndHelp() throws {
     let version = try runSegma(["--version"])
@@ -186,6 +188,7 @@ func runSegma(_ arguments: [String], stdin: String? = nil, readFirstLineOnly: Bo
       return
     }
     let scratch = NSTemporaryDirectory() + "segma-tty-\(UUID().uuidString)"
+    defer { try? FileManager.default.removeItem(atPath: scratch) }
     func underTerminal(_ arguments: String, environment: [String: String] = [:]) throws -> String {
       let process = Process()
       process.executableURL = URL(fileURLWithPath: "/usr/bin/script")

@@ -4,8 +4,10 @@ import Testing
 @testable import segma
 
 /// Input ids and output names (DESIGN §4): unique, stable, never escaping -o.
-@Suite struct NamingTests {
+@Suite final class NamingTests {
   let root = NSTemporaryDirectory() + "segma-naming-\(UUID().uuidString)"
+
+  deinit { try? FileManager.default.removeItem(atPath: root) }
 
   func makeFiles(_ paths: [String]) throws {
     for path in paths {
