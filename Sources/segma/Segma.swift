@@ -19,7 +19,7 @@ struct Segma: ParsableCommand {
     version: segmaVersion,
     groupedSubcommands: [
       CommandGroup(name: "Images", subcommands: [Sheet.self]),
-      CommandGroup(name: "Model", subcommands: [Info.self]),
+      CommandGroup(name: "Model", subcommands: [Train.self, Eval.self, Info.self]),
     ])
 
   /// Picks the BLAS kernel (which may re-execute the program) before parsing.

@@ -6,7 +6,7 @@ import Testing
 
 /// Help text and usage errors, checked without spawning the tool.
 @Suite struct ParsingTests {
-  @Test(arguments: [Segma.Info.self, Segma.Sheet.self] as [any ParsableCommand.Type])
+  @Test(arguments: [Segma.Info.self, Segma.Sheet.self, Segma.Train.self, Segma.Eval.self] as [any ParsableCommand.Type])
   func everyCommandHelpShowsExamples(command: any ParsableCommand.Type) {
     let help = Segma.helpMessage(for: command)
     #expect(help.contains("EXAMPLES"))
@@ -40,6 +40,6 @@ import Testing
     #expect(PixelSize(argument: "0x3") == nil)
     #expect(PixelSize(argument: "64") == nil)
     let sheet = try #require(try Segma.parseAsRoot(["sheet", "-o", "s.png", "--background", "#000", "x"]) as? Segma.Sheet)
-    #expect(sheet.input.background.color == .black)
+    #expect(sheet.input.images.background.color == .black)
   }
 }

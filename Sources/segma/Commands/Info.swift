@@ -2,20 +2,23 @@ import ArgumentParser
 import Foundation
 import ImageCodecs
 import Manifest
+import SegmaKit
 
 extension Segma {
   struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Describe images and manifests (and the system with --system).",
+      abstract: "Describe images, manifests and models (and the system with --system).",
       discussion: """
         Files are recognised by content. Images: format, size as shown (after EXIF
         orientation), channels, bit depth, colour type, interlacing, orientation.
-        Manifests: record counts by type. Exit status 1 if any file could not be read.
+        Manifests: record counts by type. Models: architecture, sizes, classes,
+        proportions, training summary, sha256. Exit 1 if any file could not be read.
 
         EXAMPLES
           segma info fixtures/images/*.png
           segma encode shirts/ | segma info -
           segma info --json photo.jpg | jq .width
+          segma info models/fashion-mnist.segma
           segma info --system
         """)
 
@@ -50,6 +53,8 @@ extension Segma {
             try output.write(bytes: (json ? jsonLine([Fact("path", file)] + facts) : textBlock(file, facts)).utf8)
           } catch let error as ImageCodecError {
             diagnostics.recordFailed("\(error): info")
+          } catch let error as ModelFileError {
+            diagnostics.recordFailed("\(file): info: \(error)")
           } catch let error as InfoError {
             diagnostics.recordFailed("\(error)")
           }
@@ -62,6 +67,7 @@ extension Segma {
       if file == "-" { return try manifestFacts(ManifestReader(fileDescriptor: 0)) }
       let head = try readHead(file)
       if ImageFormat(sniffing: head) != nil { return imageFacts(try ImageFile.info(path: file)) }
+      if looksLikeSafetensors(head) { return modelFacts(try ModelFile.read(path: file)) }
       guard let first = head.first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) else {
         throw InfoError.unknown(path: file, reason: head.isEmpty ? "empty file" : "only white space")
       }
@@ -72,6 +78,12 @@ extension Segma {
       guard descriptor >= 0 else { throw InfoError.unknown(path: file, reason: systemMessage(errno)) }
       defer { close(descriptor) }
       return try manifestFacts(ManifestReader(fileDescriptor: descriptor))
+    }
+
+    /// A safetensors file starts with its header's length (8 bytes, little-endian) and the
+    /// header's opening brace.
+    private func looksLikeSafetensors(_ head: [UInt8]) -> Bool {
+      head.count >= 9 && head[8] == UInt8(ascii: "{") && head[4..<8].allSatisfy { $0 == 0 }
     }
 
     /// The first bytes of `file`, enough to recognise its format.
@@ -100,6 +112,34 @@ extension Segma {
         Fact(label: "orientation", text: String(describing: info.orientation),
           json: [("orientation", .integer(info.orientation.rawValue))]),
       ]
+    }
+
+    private func modelFacts(_ file: (config: ModelConfig, tensors: [NamedTensor], sha256: String)) -> [Fact] {
+      let config = file.config
+      let parameters = file.tensors.reduce(0) { $0 + $1.values.count }
+      var facts = [
+        Fact("format", "segma model"), Fact("architecture", config.architecture.rawValue),
+        Fact(
+          label: "image", text: "\(config.imageWidth)x\(config.imageHeight)x\(config.channels)",
+          json: [("width", .integer(config.imageWidth)), ("height", .integer(config.imageHeight)),
+            ("channels", .integer(config.channels))]),
+        Fact("latent dim", config.latentDimension),
+        Fact(
+          label: "classes", text: config.classNames.joined(separator: " "),
+          json: [("classes", .array(config.classNames.map { .string($0) }))]),
+        Fact(
+          label: "proportions", text: config.classWeights.map { String(format: "%.3f", $0) }.joined(separator: " "),
+          json: [("proportions", .array(config.classWeights.map { .float($0) }))]),
+        Fact("parameters", parameters),
+        Fact(label: "sha256", text: file.sha256, json: [("sha256", .string(file.sha256))]),
+        Fact(label: "model id", text: ModelFile.modelID(sha256: file.sha256),
+          json: [("model", .string(ModelFile.modelID(sha256: file.sha256)))]),
+      ]
+      for key in config.training.keys.sorted() {
+        facts.append(Fact(label: "training " + key, text: config.training[key] ?? "",
+          json: [("training." + key, .string(config.training[key] ?? ""))]))
+      }
+      return facts
     }
 
     private func manifestFacts(_ reader: ManifestReader) throws -> [Fact] {

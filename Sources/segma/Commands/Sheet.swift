@@ -55,7 +55,7 @@ extension Segma {
         guard !sources.isEmpty else { throw InputError.noImages(searched: input.inputs.isEmpty ? ["stdin"] : input.inputs) }
         let cellSize = try cell ?? defaultCell(for: sources)
         let progress = Progress("sheet", total: sources.count, diagnostics: diagnostics)
-        let (maxPixels, background) = (input.maxPixels, input.background.color)
+        let (maxPixels, background) = (input.images.maxPixels, input.images.background.color)
         let cells = parallelMap(sources, threads: runOptions.threads) { source -> Result<PixelBuffer, ImageCodecError> in
           defer { progress.advance() }
           return Result { () throws(ImageCodecError) in

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ImageCodecs
 import Manifest
+import SegmaKit
 
 /// Exit statuses, from sysexits(3) where one fits.
 enum ExitStatus: Int32 {
@@ -29,8 +30,13 @@ enum ExitStatus: Int32 {
       case .writeFailed: self = .ioError
       default: self = .cannotCreate
       }
-    case is InputError:
+    case is InputError, is ModelLoadError:
       self = .noInput
+    case let error as ModelFileError:
+      switch error {
+      case .cannotWrite: self = .cannotCreate
+      default: self = .dataError
+      }
     case is ImageCodecError:
       self = .dataError
     default:
