@@ -55,6 +55,9 @@ func runCommand(_ diagnostics: Diagnostics, _ body: () throws -> Void) throws {
     try body()
   } catch let error as ExitCode {
     throw error
+  } catch let error as ValidationError {
+    diagnostics.finishProgress()
+    throw error  // the parser prints it with the usage and exits 64
   } catch {
     diagnostics.finishProgress()
     guard let status = ExitStatus(stopping: error) else { throw ExitCode.success }
