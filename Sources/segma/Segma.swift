@@ -18,7 +18,8 @@ struct Segma: ParsableCommand {
       """,
     version: segmaVersion,
     groupedSubcommands: [
-      CommandGroup(name: "Images", subcommands: [Sheet.self]),
+      CommandGroup(name: "Images", subcommands: [Encode.self, Decode.self, Sheet.self]),
+      CommandGroup(name: "Latent operations", subcommands: [Transfer.self, Classify.self]),
       CommandGroup(name: "Model", subcommands: [Train.self, Eval.self, Info.self]),
     ])
 

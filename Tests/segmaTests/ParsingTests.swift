@@ -6,7 +6,10 @@ import Testing
 
 /// Help text and usage errors, checked without spawning the tool.
 @Suite struct ParsingTests {
-  @Test(arguments: [Segma.Info.self, Segma.Sheet.self, Segma.Train.self, Segma.Eval.self] as [any ParsableCommand.Type])
+  @Test(arguments: [
+    Segma.Info.self, Segma.Sheet.self, Segma.Train.self, Segma.Eval.self, Segma.Encode.self, Segma.Decode.self,
+    Segma.Transfer.self, Segma.Classify.self,
+  ] as [any ParsableCommand.Type])
   func everyCommandHelpShowsExamples(command: any ParsableCommand.Type) {
     let help = Segma.helpMessage(for: command)
     #expect(help.contains("EXAMPLES"))

@@ -85,7 +85,7 @@ extension Segma {
         case .image(let image): sources.append(InputFile(path: image.path, id: image.id))
         case .latent(let latent):
           diagnostics.recordFailed("\(latent.id): sheet: a latent record; decode it first (segma decode -o DIR)")
-        case .error(let error): diagnostics.recordFailed(describe(error))
+        case .error(let error): diagnostics.recordErrorRecord(error)
         }
       }
       return sources

@@ -25,16 +25,44 @@ extension ImageFormat: ExpressibleByArgument {
   public static var allValueStrings: [String] { ["png", "jpeg"] }
 }
 
-/// Options of commands that write image files.
+/// The size of decoded images: the model's (default), the source's, or given.
+enum OutputSize: ExpressibleByArgument, Equatable {
+  case original
+  case pixels(width: Int, height: Int)
+
+  init?(argument: String) {
+    if argument == "original" {
+      self = .original
+    } else if let size = PixelSize(argument: argument) {
+      self = .pixels(width: size.width, height: size.height)
+    } else {
+      return nil
+    }
+  }
+}
+
+/// Options of commands that can write images: `-o DIR` and how files are written.
 struct OutputOptions: ParsableArguments {
-  @Flag(help: "What to do with outputs that already exist (default: refuse and report).")
-  var existing: ExistingOutput?
+  @Option(
+    name: [.customShort("o"), .customLong("output")],
+    help: ArgumentHelp("Write images under this folder (decode implied) instead of a manifest.", valueName: "dir"))
+  var directory: String?
+
+  @Option(help: ArgumentHelp("Image format under -o.", valueName: "png|jpeg"))
+  var format: ImageFormat = .png
 
   @Option(help: ArgumentHelp("JPEG quality, 1-100.", valueName: "q"))
   var quality: Int = 92
 
+  @Option(help: ArgumentHelp("Size of written images: WxH, or original (default: the model's).", valueName: "size"))
+  var size: OutputSize?
+
+  @Flag(help: "What to do with outputs that already exist (default: refuse and report).")
+  var existing: ExistingOutput?
+
   func validate() throws {
     guard (1...100).contains(quality) else { throw ValidationError("--quality must be between 1 and 100.") }
+    if directory?.isEmpty == true { throw ValidationError("-o needs a folder name.") }
   }
 
   var policy: OutputDirectory.ExistingPolicy { .init(existing) }

@@ -1,4 +1,5 @@
 import Foundation
+import Manifest
 
 #if canImport(Glibc)
 import Glibc
@@ -44,6 +45,18 @@ final class Diagnostics: @unchecked Sendable {
   func recordFailed(_ message: String) {
     lock.withLock { failures += 1 }
     error(message)
+  }
+
+  /// Counts an error record read from a manifest. One this stage's reader made from a
+  /// malformed line (stage "manifest") is reported; one an earlier stage made and
+  /// reported is shown again only with `-v`, so a pipeline prints each failure once.
+  func recordErrorRecord(_ record: ErrorRecord) {
+    if record.stage == "manifest" {
+      recordFailed(describe(record))
+    } else {
+      lock.withLock { failures += 1 }
+      if isVerbose { emit(prefix: "segma: ", describe(record)) }
+    }
   }
 
   /// A note shown unless `-q` (for example a ready ffmpeg command).

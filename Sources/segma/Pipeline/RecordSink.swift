@@ -1,0 +1,86 @@
+import ImageCodecs
+import Manifest
+
+/// Where a stage's records go: a manifest on stdout, or with `-o DIR` images written
+/// under DIR (decode implied) and their image records on stdout.
+final class RecordSink {
+  private let coder: LatentCoder
+  private let diagnostics: Diagnostics
+  private let writer = ManifestWriter.standardOutput()
+  /// The folder and options for `-o`; nil writes a manifest.
+  private let images: (folder: OutputDirectory, options: OutputOptions)?
+
+  init(options: OutputOptions?, coder: LatentCoder, diagnostics: Diagnostics) throws {
+    self.coder = coder
+    self.diagnostics = diagnostics
+    if let options, let directory = options.directory {
+      images = (try OutputDirectory(path: directory), options)
+    } else {
+      images = nil
+    }
+  }
+
+  func write(_ records: [Record]) throws {
+    // One-to-many stages hand over more records than the decoder takes at once.
+    guard records.count <= coder.batchSize else {
+      for start in stride(from: 0, to: records.count, by: coder.batchSize) {
+        try write(Array(records[start..<min(start + coder.batchSize, records.count)]))
+      }
+      return
+    }
+    guard let (folder, options) = images else {
+      for record in records { try writer.write(record) }
+      return
+    }
+    // Latents whose file is already there with --skip-existing are not rendered.
+    var rendered: [(index: Int, latent: LatentRecord, name: String)] = []
+    var output: [Record?] = Array(repeating: nil, count: records.count)
+    for (index, record) in records.enumerated() {
+      guard case .latent(let latent) = record else {
+        output[index] = record
+        continue
+      }
+      let name = outputRelativePath(forID: latent.id, fileExtension: options.format.fileExtension)
+      if options.policy == .skip && folder.exists(name) {
+        output[index] = .image(ImageRecord(id: latent.id, path: folder.displayPath(name)))
+      } else {
+        rendered.append((index, latent, name))
+      }
+    }
+    let decoded = coder.decode(rendered.map(\.latent.z))
+    let sized = zip(rendered, decoded).map { item, image in (item, resized(image, to: options.size, for: item.latent)) }
+    let (format, quality, background) = (options.format, options.quality, coder.images.background.color)
+    let encoded = parallelMap(sized.map(\.1), threads: coder.threads) { image in
+      Result { () throws(ImageCodecError) in try ImageEncoder.encode(image, as: format, quality: quality, background: background) }
+    }
+    for ((item, _), bytes) in zip(sized, encoded) {
+      do {
+        let data = try bytes.get()
+        try folder.write(data, to: item.name, policy: options.policy)
+        output[item.index] = .image(ImageRecord(id: item.latent.id, path: folder.displayPath(item.name)))
+      } catch let error as ImageCodecError {
+        diagnostics.recordFailed("\(item.latent.id): decode: \(error.reason)")
+        output[item.index] = .error(ErrorRecord(id: item.latent.id, src: item.latent.src, stage: "decode", message: error.reason))
+      } catch let error as OutputError {
+        switch error {
+        case .exists, .collision, .unsafePath:
+          diagnostics.recordFailed("\(item.latent.id): decode: \(error)")
+          output[item.index] = .error(ErrorRecord(id: item.latent.id, src: item.latent.src, stage: "decode", message: "\(error)"))
+        default:
+          throw error
+        }
+      }
+    }
+    for record in output.compactMap({ $0 }) { try writer.write(record) }
+  }
+
+  func finish() throws { try writer.flush() }
+
+  private func resized(_ image: PixelBuffer, to size: OutputSize?, for latent: LatentRecord) -> PixelBuffer {
+    switch size {
+    case nil: return image
+    case .original: return image.resized(width: latent.size.width, height: latent.size.height).to8Bit()
+    case .pixels(let width, let height): return image.resized(width: width, height: height).to8Bit()
+    }
+  }
+}

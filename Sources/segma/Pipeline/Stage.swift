@@ -1,0 +1,43 @@
+import Manifest
+import SegmaKit
+
+/// The loop every latent command shares: records in (images or a manifest), each
+/// latent record turned into zero or more records, records out (a manifest or images).
+/// Error and image records pass through unchanged, so inputs = outputs + errors.
+enum Stage {
+  static func run(
+    input: InputOptions, output: OutputOptions?, model modelOptions: ModelOptions, runOptions: RunOptions,
+    diagnostics: Diagnostics, prepare: (LatentCoder) throws -> (LatentRecord) -> [Record]
+  ) throws {
+    setBLASThreads(runOptions.threads)
+    let coder = LatentCoder(loaded: try modelOptions.load(), images: input.images, threads: runOptions.threads)
+    let transform = try prepare(coder)
+    let source = try RecordSource(input: input, coder: coder, diagnostics: diagnostics)
+    let sink = try RecordSink(options: output, coder: coder, diagnostics: diagnostics)
+    while let batch = try source.nextBatch() {
+      var records: [Record] = []
+      for record in batch {
+        if case .latent(let latent) = record { records += transform(latent) } else { records.append(record) }
+      }
+      try sink.write(records)
+    }
+    try sink.finish()
+  }
+
+  /// The class index of a `--to`/`--away-from` name, or a usage error listing the names.
+  static func classIndex(_ name: String, option: String, in model: SegmaModel) throws -> Int {
+    guard let index = model.config.classNames.firstIndex(of: name) else {
+      throw ValidationError(
+        "\(option) '\(name)' is not a class of the model; valid names: \(model.config.classNames.joined(separator: ", "))")
+    }
+    return index
+  }
+
+  /// "3" padded to the width of `count`: frame 3 of 12 is "03".
+  static func frameLabel(_ frame: Int, of count: Int) -> String {
+    let text = String(frame), width = String(count).count
+    return String(repeating: "0", count: max(0, width - text.count)) + text
+  }
+}
+
+import ArgumentParser
