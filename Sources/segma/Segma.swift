@@ -19,7 +19,9 @@ struct Segma: ParsableCommand {
     version: segmaVersion,
     groupedSubcommands: [
       CommandGroup(name: "Images", subcommands: [Encode.self, Decode.self, Sheet.self]),
-      CommandGroup(name: "Latent operations", subcommands: [Transfer.self, Classify.self]),
+      CommandGroup(name: "Latent operations", subcommands: [
+        Interpolate.self, Transfer.self, Restyle.self, Intensity.self, Sample.self, Classify.self,
+      ]),
       CommandGroup(name: "Model", subcommands: [Train.self, Eval.self, Info.self]),
     ])
 

@@ -8,7 +8,8 @@ import Testing
 @Suite struct ParsingTests {
   @Test(arguments: [
     Segma.Info.self, Segma.Sheet.self, Segma.Train.self, Segma.Eval.self, Segma.Encode.self, Segma.Decode.self,
-    Segma.Transfer.self, Segma.Classify.self,
+    Segma.Transfer.self, Segma.Classify.self, Segma.Restyle.self, Segma.Intensity.self, Segma.Sample.self,
+    Segma.Interpolate.self,
   ] as [any ParsableCommand.Type])
   func everyCommandHelpShowsExamples(command: any ParsableCommand.Type) {
     let help = Segma.helpMessage(for: command)

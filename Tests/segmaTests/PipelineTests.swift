@@ -85,4 +85,42 @@ import Testing
   @Test func decodeWithoutAFolderIsAUsageError() throws {
     #expect(try runSegma(["decode"], stdin: "").status == 64)
   }
+
+  @Test func interpolationFramesHitBothKeysAndPrintAnFFmpegCommand() throws {
+    let a = Self.fashion + "/trouser/00002.png", b = Self.fashion + "/dress/00013.png"
+    let keys = try runSegma(["encode", a, b]).stdout.split(separator: "\n")
+    let result = try runSegma(["interpolate", "--frames", "4", "-o", scratch, a, b])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stderr.contains("ffmpeg -framerate 24 -i '\(scratch)/00002--00013/%06d.png'"))
+    let names = try FileManager.default.contentsOfDirectory(atPath: scratch + "/00002--00013").sorted()
+    #expect(names == (1...5).map { String(format: "%06d.png", $0) })
+    let manifest = try runSegma(["interpolate", "--frames", "4", a, b]).stdout.split(separator: "\n")
+    func z(_ line: Substring) -> Substring? { line.split(separator: "\"z\":").last?.split(separator: "]").first }
+    #expect(manifest.count == 5)
+    #expect(z(manifest[0]) == z(keys[0]) && z(manifest[4]) == z(keys[1]))
+    #expect(manifest[2].contains("\"frame\":3"))
+  }
+
+  @Test func samplesAreReproducibleAndOfTheirClass() throws {
+    let first = try runSegma(["sample", "--class", "trouser", "-n", "4", "--temperature", "0.5", "--seed", "7"])
+    let again = try runSegma(["sample", "--class", "trouser", "-n", "4", "--temperature", "0.5", "--seed", "7"])
+    #expect(first.status == 0 && first.stdout == again.stdout)
+    let lines = first.stdout.split(separator: "\n")
+    #expect(lines.count == 4 && lines[3].contains("\"id\":\"sample-trouser/000004\"") && lines[0].contains("\"src\":null"))
+    #expect(lines.allSatisfy { $0.contains("\"class\":\"trouser\"") })
+  }
+
+  @Test func restyleAndIntensityKeepTheClassAndNameTheirOutputs() throws {
+    let restyled = try runSegma(["restyle", "--style", Self.fashion + "/dress/00013.png", Self.fashion + "/trouser"])
+    #expect(restyled.status == 0, "\(restyled.stderr)")
+    #expect(restyled.stdout.split(separator: "\n").allSatisfy { $0.contains(".restyle-00013\"") })
+    let intense = try runSegma(["intensity", "--amount", "-0.5,0,1", "--away-from", "coat", Self.fashion + "/bag/00018.png"])
+    let lines = intense.stdout.split(separator: "\n")
+    try #require(lines.count == 3)
+    #expect(lines[1].contains("\"id\":\"00018.intensity-away-coat.2\""))
+    // s = 0 is the identity: the same z as encoding the image.
+    let encoded = try runSegma(["encode", Self.fashion + "/bag/00018.png"]).stdout
+    func z(_ line: Substring) -> Substring? { line.split(separator: "\"z\":").last?.split(separator: "]").first }
+    #expect(z(lines[1]) == z(encoded.split(separator: "\n")[0]))
+  }
 }

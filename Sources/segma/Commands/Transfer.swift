@@ -23,7 +23,7 @@ extension Segma {
     var steps: Int?
 
     @Option(
-      name: .customLong("t"),
+      name: .customLong("t"), parsing: .unconditional,
       help: ArgumentHelp("Explicit amounts, comma-separated (0 = unchanged, 1 = at the class).", valueName: "list"))
     var amounts: AmountList?
 
