@@ -38,6 +38,20 @@ import Testing
     #expect((image.width, image.height, image.channels) == (28, 28, 1))
   }
 
+  /// Reruns refuse existing files by default, and --skip-existing makes them cheap.
+  @Test func existingOutputsAreRefusedOrSkipped() throws {
+    let shirts = Self.fashion + "/shirt"
+    #expect(try runSegma(["transfer", "--to", "dress", "-o", scratch, shirts]).status == 0)
+    let before = try files(under: scratch)
+    let refused = try runSegma(["transfer", "--to", "dress", "-o", scratch, shirts])
+    #expect(refused.status == 1 && refused.stderr.contains("exists (use --overwrite or --skip-existing)"))
+    #expect(refused.stdout.split(separator: "\n").allSatisfy { $0.contains("\"type\":\"error\"") })
+    let skipped = try runSegma(["transfer", "--to", "dress", "--skip-existing", "-o", scratch, shirts])
+    #expect(skipped.status == 0)
+    #expect(skipped.stdout.split(separator: "\n").filter { $0.contains("\"type\":\"image\"") }.count == 3)
+    #expect(try files(under: scratch) == before)
+  }
+
   @Test func transferAtOneLandsInTheTargetClass() throws {
     let result = try runSegma(["transfer", "--to", "trouser", Self.fashion + "/shirt"])
     let lines = result.stdout.split(separator: "\n")

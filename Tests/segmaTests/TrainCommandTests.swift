@@ -1,4 +1,5 @@
 import Foundation
+import ImageCodecs
 import Testing
 
 /// `segma train`, `eval` and `info` on a model, run as a user would, on the 30 demo
@@ -19,8 +20,11 @@ import Testing
   /// Two epochs straight equal one epoch plus a resumed second, byte for byte.
   @Test func resumeGivesTheSameModelAsAnUninterruptedRun() throws {
     try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-    let straight = try train(["--epochs", "2"], output: scratch + "/straight.segma")
+    let straight = try train(["--epochs", "2", "--preview-every", "1"], output: scratch + "/straight.segma")
     #expect(straight.status == 0, "\(straight.stderr)")
+    // Preview: 8 columns; rows of originals, reconstructions, 10 classes of samples, one interpolation.
+    let preview = try ImageFile.read(path: scratch + "/straight.segma.preview.png")
+    #expect((preview.width, preview.height) == (8 * 16 + 9 * 2, 13 * 16 + 14 * 2))
     let first = try train(["--epochs", "1"], output: scratch + "/resumed.segma")
     #expect(first.status == 0 && FileManager.default.fileExists(atPath: scratch + "/resumed.segma.ckpt"))
     let second = try train(["--epochs", "2", "--resume", scratch + "/resumed.segma.ckpt"], output: scratch + "/resumed.segma")
