@@ -137,4 +137,62 @@ import Testing
     func z(_ line: Substring) -> Substring? { line.split(separator: "\"z\":").last?.split(separator: "]").first }
     #expect(z(lines[1]) == z(encoded.split(separator: "\n")[0]))
   }
+
+  /// DESIGN §10: per-record stages split across processes with GNU parallel give the
+  /// serial result, byte for byte.
+  @Test func gnuParallelGivesTheSerialOutput() throws {
+    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/parallel") else {
+      print("skipped: GNU parallel is not installed (apt-get install parallel)")
+      return
+    }
+    let encoded = try runSegma(["encode", Self.fashion]).stdout
+    let serial = try runSegma(["transfer", "--to", "dress", "--steps", "2"], stdin: encoded)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/parallel")
+    process.arguments = ["--will-cite", "--pipe", "-N", "7", "--keep-order", segmaExecutable.path, "transfer", "--to", "dress",
+                         "--steps", "2"]
+    let (input, output) = (Pipe(), Pipe())
+    process.standardInput = input
+    process.standardOutput = output
+    try process.run()
+    try input.fileHandleForWriting.write(contentsOf: Data(encoded.utf8))
+    try input.fileHandleForWriting.close()
+    let parallel = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0)
+    #expect(serial.stdout.split(separator: "\n").count == 60)
+    #expect(parallel == serial.stdout)
+  }
+
+  /// An installed segma finds its default model from any folder, with no --model.
+  @Test func anInstalledSegmaFindsItsDefaultModel() throws {
+    let install = Process()
+    install.executableURL = URL(fileURLWithPath: "/bin/bash")
+    install.arguments = [BinaryTests.packageRoot.appendingPathComponent("scripts/install.sh").path, "--binary",
+                         segmaExecutable.path, scratch + "/prefix"]
+    install.standardError = FileHandle.nullDevice
+    try install.run()
+    install.waitUntilExit()
+    #expect(install.terminationStatus == 0)
+    for path in ["bin/segma", "share/segma/default.segma", "share/man/man1/segma.1",
+                 "share/bash-completion/completions/segma", "share/zsh/site-functions/_segma",
+                 "share/fish/vendor_completions.d/segma.fish"] {
+      #expect(FileManager.default.fileExists(atPath: scratch + "/prefix/" + path), "\(path)")
+    }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: scratch + "/prefix/bin/segma")
+    process.arguments = ["classify", "-v", Self.fashion + "/bag/00018.png"]
+    process.currentDirectoryURL = URL(fileURLWithPath: NSTemporaryDirectory())
+    var environment = ProcessInfo.processInfo.environment
+    environment["SEGMA_MODEL"] = nil
+    process.environment = environment
+    let errors = Pipe()
+    process.standardError = errors
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0)
+    #expect(text.contains("model \(scratch)/prefix/share/segma/default.segma"))
+  }
 }

@@ -32,6 +32,7 @@ struct ModelOptions: ParsableArguments {
     guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
       throw ModelLoadError.notFound(tried: candidates)
     }
+    Diagnostics.shared.verbose("model \(path)")
     let file = try ModelFile.read(path: path)
     let model = SegmaModel(config: file.config, encoderBatch: encoderBatch, decoderBatch: decoderBatch)
     try model.load(file.tensors, path: path)
