@@ -195,4 +195,31 @@ import Testing
     #expect(process.terminationStatus == 0)
     #expect(text.contains("model \(scratch)/prefix/share/segma/default.segma"))
   }
+
+  /// Records are processed as they arrive: the first output line comes while stdin is
+  /// still open; and a reader that goes away ends the stage quietly.
+  @Test func stagesStreamAndEndQuietlyOnAClosedPipe() throws {
+    signal(SIGPIPE, SIG_IGN)  // this test writes into segma's stdin after segma has gone
+    let line = try #require(try runSegma(["encode", Self.fashion + "/bag/00018.png"]).stdout.split(separator: "\n").first)
+    let process = Process()
+    process.executableURL = segmaExecutable
+    process.arguments = ["transfer", "--to", "coat"]
+    let (input, output, errors) = (Pipe(), Pipe(), Pipe())
+    process.standardInput = input
+    process.standardOutput = output
+    process.standardError = errors
+    try process.run()
+    try input.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8))
+    // stdin stays open: the record must come out anyway.
+    let first = output.fileHandleForReading.availableData
+    #expect(String(decoding: first, as: UTF8.self).contains("00018.transfer-coat.1"))
+    // Now close the reading end and keep writing: segma ends with 0 and says nothing.
+    try output.fileHandleForReading.close()
+    let many = String(repeating: line + "\n", count: 2000)
+    try? input.fileHandleForWriting.write(contentsOf: Data(many.utf8))
+    try? input.fileHandleForWriting.close()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0)
+    #expect(errors.fileHandleForReading.readDataToEndOfFile().isEmpty)
+  }
 }
