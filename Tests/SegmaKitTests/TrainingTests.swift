@@ -101,4 +101,14 @@ import TestSupport
     broken[0] = NamedTensor(name: broken[0].name, shape: [1], values: [0])
     #expect(throws: ModelFileError.self) { try reloaded.load(broken, path: path) }
   }
+
+  /// A conv model whose sides are not multiples of 16 is refused when read, before the
+  /// architecture would trap on it.
+  @Test func aConvModelWithBadSidesIsRefused() {
+    let config = ModelConfig(
+      architecture: .conv, imageWidth: 28, imageHeight: 28, channels: 1, latentDimension: 10,
+      classNames: ["a", "b"], classWeights: [0.5, 0.5])
+    let bytes = ModelFile.encode(config: config, tensors: [])
+    #expect(throws: ModelFileError.self) { try ModelFile.decode(bytes, path: "bad.segma") }
+  }
 }

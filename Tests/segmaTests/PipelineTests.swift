@@ -222,4 +222,20 @@ import Testing
     #expect(process.terminationStatus == 0)
     #expect(errors.fileHandleForReading.readDataToEndOfFile().isEmpty)
   }
+
+  /// Records that would overflow or need huge images fail alone; the run goes on.
+  @Test func overflowingAndHugeRecordsFailAlone() throws {
+    let shirts = Self.fashion + "/shirt"
+    let overflow = try runSegma(["transfer", "--to", "dress", "--t", "1,1e38", shirts])
+    #expect(overflow.status == 1)
+    let lines = overflow.stdout.split(separator: "\n")
+    #expect(lines.count == 6 && lines.filter { $0.contains("z is not finite") }.count == 3)
+    let encoded = try runSegma(["encode", shirts + "/00004.png"]).stdout
+    let huge = encoded.replacingOccurrences(of: "\"size\":[28,28]", with: "\"size\":[2000000000,2000000000]")
+    let decoded = try runSegma(["decode", "--size", "original", "-o", scratch], stdin: huge + encoded)
+    #expect(decoded.status == 1 && decoded.stderr.contains("is more than --max-pixels"))
+    #expect(decoded.stdout.contains("\"type\":\"image\""))  // the normal record still came through
+    let oneKey = try runSegma(["interpolate", shirts + "/00004.png", scratch + "/missing.png"])
+    #expect(oneKey.status == 66)
+  }
 }

@@ -151,6 +151,12 @@ extension ModelConfig {
     self.architecture = architecture
     imageWidth = try dimension("image_width", in: Self.imageSideRange)
     imageHeight = try dimension("image_height", in: Self.imageSideRange)
+    // The conv architecture's four stride-2 convolutions need sides divisible by 16.
+    if architecture == .conv && (imageWidth % 16 != 0 || imageHeight % 16 != 0) {
+      throw .badMetadata(
+        path: path, key: "image_width, image_height", expected: "multiples of 16 for conv",
+        found: "\(imageWidth)x\(imageHeight)")
+    }
     channels = try integer("channels")
     guard Self.allowedChannels.contains(channels) else {
       throw .badMetadata(path: path, key: "channels", expected: "1 or 3", found: String(channels))

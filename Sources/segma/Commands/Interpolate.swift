@@ -53,9 +53,7 @@ extension Segma {
           }
           try sink.write(passed)
         }
-        guard keys.count >= 2 else {
-          throw ValidationError("interpolate needs at least two key images; got \(keys.count).")
-        }
+        guard keys.count >= 2 else { throw InputError.tooFewKeys(found: keys.count) }
         let stem = { (id: String) in id.split(separator: "/").last.map(String.init) ?? id }
         let sequence = name ?? "\(stem(keys[0].id))--\(stem(keys[keys.count - 1].id))"
         let pairs = Array(zip(keys, keys.dropFirst())) + (loop ? [(keys[keys.count - 1], keys[0])] : [])
@@ -78,11 +76,17 @@ extension Segma {
         try sink.write(records)
         try sink.finish()
         if let directory = output.directory {
-          let folder = directory.hasSuffix("/") ? directory + sequence : directory + "/" + sequence
-          diagnostics.note(
-            "ffmpeg -framerate 24 -i '\(folder)/%06d.\(output.format.fileExtension)' -pix_fmt yuv420p '\(sequence).mp4'")
+          let frames = outputRelativePath(forID: sequence + "/%06d", fileExtension: output.format.fileExtension)
+          let movie = outputRelativePath(forID: sequence, fileExtension: "mp4").replacingOccurrences(of: "/", with: "-")
+          let folder = directory.hasSuffix("/") ? directory : directory + "/"
+          diagnostics.note("ffmpeg -framerate 24 -i \(shellQuoted(folder + frames)) -pix_fmt yuv420p \(shellQuoted(movie))")
         }
       }
     }
   }
+}
+
+/// `text` in single quotes for a POSIX shell.
+func shellQuoted(_ text: String) -> String {
+  "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }

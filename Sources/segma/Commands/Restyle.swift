@@ -31,7 +31,7 @@ extension Segma {
           coder in
           let name = ((style as NSString).lastPathComponent as NSString).deletingPathExtension
           guard case .latent(let reference)? = coder.encode([InputFile(path: style, id: name)], diagnostics: diagnostics).first
-          else { throw InputError.missing(path: style, reason: "cannot use it as the style reference") }
+          else { throw ExitCode(ExitStatus.noInput.rawValue) }  // encode reported why
           let referenceMean = coder.mean(coder.classify(reference.z).index)
           return { latent in
             let own = coder.model.config.classNames.firstIndex(of: latent.className) ?? coder.classify(latent.z).index

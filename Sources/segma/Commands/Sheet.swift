@@ -56,6 +56,15 @@ extension Segma {
         let cellSize = try cell ?? defaultCell(for: sources)
         let progress = Progress("sheet", total: sources.count, diagnostics: diagnostics)
         let (maxPixels, background) = (input.images.maxPixels, input.images.background.color)
+        let layout = ContactSheet(
+          columns: columns ?? Int(Double(sources.count).squareRoot().rounded(.up)),
+          cellWidth: cellSize.width, cellHeight: cellSize.height, gap: gap, background: background)
+        // Checked before any cell is drawn: --cell 65535x65535 must not allocate first.
+        let canvas = layout.size(forCount: sources.count)
+        guard canvas.width.multipliedReportingOverflow(by: canvas.height).partialValue <= maxPixels else {
+          throw ValidationError(
+            "The sheet would be \(canvas.width)x\(canvas.height), more than --max-pixels \(maxPixels); use a smaller --cell.")
+        }
         let cells = parallelMap(sources, threads: runOptions.threads) { source -> Result<PixelBuffer, ImageCodecError> in
           defer { progress.advance() }
           return Result { () throws(ImageCodecError) in
@@ -66,9 +75,6 @@ extension Segma {
         for case (let source, .failure(let error)) in zip(sources, cells) {
           diagnostics.recordFailed("\(source.path): sheet: \(error.reason)")
         }
-        let layout = ContactSheet(
-          columns: columns ?? Int(Double(sources.count).squareRoot().rounded(.up)),
-          cellWidth: cellSize.width, cellHeight: cellSize.height, gap: gap, background: background)
         let png = try ImageEncoder.png(layout.render(cells.map { try? $0.get() }))
         try write(png)
         diagnostics.verbose("wrote \(output): \(sources.count) images")

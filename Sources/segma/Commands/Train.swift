@@ -158,7 +158,10 @@ extension Segma {
 
     /// The model's shape: from the options, else from the first image.
     private func makeConfig(_ folders: ClassFolders) throws -> ModelConfig {
-      let first = try ImageFile.info(path: folders.files[0].file.path)
+      // The first image that can be read sets the defaults; bad ones are reported when loading.
+      guard let first = folders.files.lazy.compactMap({ try? ImageFile.info(path: $0.file.path) }).first else {
+        throw InputError.noImages(searched: [dataDirectory])
+      }
       let channels = channels ?? (first.channels <= 2 ? 1 : 3)
       var (width, height) = (size?.width ?? first.width, size?.height ?? first.height)
       let kind = arch ?? (channels == 1 && max(width, height) <= 32 ? .mlp : .conv)
@@ -211,6 +214,10 @@ extension Segma {
         }
         let seconds = Date().timeIntervalSince(started)
         diagnostics.finishProgress()
+        // A diverged run must not overwrite the last good checkpoint with NaN weights.
+        guard [summary.reconstruction, summary.logCramerWold, summary.crossEntropy].allSatisfy(\.isFinite) else {
+          throw TrainingError.diverged(epoch: epochNumber, checkpoint: checkpointPath)
+        }
         diagnostics.note(
           "epoch \(epochNumber)/\(epochs) " + summary.summary
             + String(format: " %.1f s, %.0f img/s", seconds, Double(data.count) / seconds))
@@ -234,5 +241,16 @@ extension StepMetrics {
   var summary: String {
     let accuracy = 100 * labelledAccuracy
     return String(format: "REC %.2f logCW %.3f CE %.3f acc %.1f%%", reconstruction, logCramerWold, crossEntropy, accuracy)
+  }
+}
+
+/// Training that cannot go on (exit 65: the numbers, not the files, went bad).
+enum TrainingError: Error, CustomStringConvertible {
+  case diverged(epoch: Int, checkpoint: String)
+  var description: String {
+    switch self {
+    case .diverged(let epoch, let checkpoint):
+      "training diverged in epoch \(epoch) (the loss is not finite); \(checkpoint) keeps the last good epoch; try a smaller --lr"
+    }
   }
 }

@@ -20,14 +20,16 @@ struct LatentCoder {
     let config = model.config
     let layout: ColorLayout = config.channels == 1 ? .gray : .rgb
     let (maxPixels, background) = (images.maxPixels, images.background.color)
-    let decoded = parallelMap(files, threads: threads) { file -> Result<(PixelBuffer, [Float]), ImageCodecError> in
+    // Only the size and channels of a source are kept, not its (maybe large) pixels.
+    let decoded = parallelMap(files, threads: threads) { file -> Result<(ImageSize, Int, [Float]), ImageCodecError> in
       Result { () throws(ImageCodecError) in
         let image = try ImageFile.read(path: file.path, maxPixels: maxPixels)
-        return (image, image.modelInput(width: config.imageWidth, height: config.imageHeight, layout: layout, background: background))
+        let input = image.modelInput(width: config.imageWidth, height: config.imageHeight, layout: layout, background: background)
+        return (ImageSize(width: image.width, height: image.height), image.channels <= 2 ? 1 : 3, input)
       }
     }
     var pixels: [Float] = []
-    for case .success(let (_, input)) in decoded { pixels += input }
+    for case .success(let (_, _, input)) in decoded { pixels += input }
     let count = pixels.count / model.pixelCount
     let latents = count == 0 ? [] : pixels.withUnsafeBufferPointer { Array(model.encode($0, batch: count)) }
     var next = 0
@@ -36,12 +38,11 @@ struct LatentCoder {
       case .failure(let error):
         diagnostics.recordFailed("\(file.path): encode: \(error.reason)")
         return .error(ErrorRecord(id: file.id, src: file.path, stage: "encode", message: error.reason))
-      case .success(let (image, _)):
+      case .success(let (size, channels, _)):
         let d = model.latentDimension
         let z = Array(latents[(next * d)..<((next + 1) * d)])
         next += 1
-        return .latent(record(id: file.id, src: file.path, z: z, size: ImageSize(width: image.width, height: image.height),
-                              channels: image.channels <= 2 ? 1 : 3))
+        return .latent(record(id: file.id, src: file.path, z: z, size: size, channels: channels))
       }
     }
   }

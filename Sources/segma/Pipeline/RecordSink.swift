@@ -28,6 +28,7 @@ final class RecordSink {
       }
       return
     }
+    let records = records.map(checkedFinite)
     guard let (folder, options) = images else {
       for record in records { try writer.write(record) }
       return
@@ -41,6 +42,13 @@ final class RecordSink {
         continue
       }
       let name = outputRelativePath(forID: latent.id, fileExtension: options.format.fileExtension)
+      let size = outputSize(options.size, for: latent)
+      guard size.width.multipliedReportingOverflow(by: size.height).partialValue <= coder.images.maxPixels else {
+        let message = "output size \(size.width)x\(size.height) is more than --max-pixels \(coder.images.maxPixels)"
+        diagnostics.recordFailed("\(latent.id): decode: \(message)")
+        output[index] = .error(ErrorRecord(id: latent.id, src: latent.src, stage: "decode", message: message))
+        continue
+      }
       if options.policy == .skip && folder.exists(name) {
         output[index] = .image(ImageRecord(id: latent.id, path: folder.displayPath(name)))
       } else {
@@ -76,11 +84,26 @@ final class RecordSink {
 
   func finish() throws { try writer.flush() }
 
-  private func resized(_ image: PixelBuffer, to size: OutputSize?, for latent: LatentRecord) -> PixelBuffer {
+  /// The size an image is written at: the model's, the source's, or the one asked for.
+  private func outputSize(_ size: OutputSize?, for latent: LatentRecord) -> (width: Int, height: Int) {
     switch size {
-    case nil: return image
-    case .original: return image.resized(width: latent.size.width, height: latent.size.height).to8Bit()
-    case .pixels(let width, let height): return image.resized(width: width, height: height).to8Bit()
+    case nil: (coder.model.config.imageWidth, coder.model.config.imageHeight)
+    case .original: (latent.size.width, latent.size.height)
+    case .pixels(let width, let height): (width, height)
     }
+  }
+
+  private func resized(_ image: PixelBuffer, to size: OutputSize?, for latent: LatentRecord) -> PixelBuffer {
+    let (width, height) = outputSize(size, for: latent)
+    return width == image.width && height == image.height ? image : image.resized(width: width, height: height).to8Bit()
+  }
+
+  /// A latent whose z or p overflowed (a huge --t or --amount) becomes an error record:
+  /// one bad record, not a stopped run.
+  private func checkedFinite(_ record: Record) -> Record {
+    guard case .latent(let latent) = record, !(latent.z.allSatisfy(\.isFinite) && latent.p.isFinite) else { return record }
+    let message = "z is not finite (an operation overflowed)"
+    diagnostics.recordFailed("\(latent.id): \(message)")
+    return .error(ErrorRecord(id: latent.id, src: latent.src, stage: "latent", message: message))
   }
 }

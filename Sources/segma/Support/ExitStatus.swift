@@ -37,7 +37,7 @@ enum ExitStatus: Int32 {
       case .cannotWrite: self = .cannotCreate
       default: self = .dataError
       }
-    case is ImageCodecError:
+    case is ImageCodecError, is TrainingError:
       self = .dataError
     default:
       self = .ioError

@@ -10,11 +10,13 @@ import Darwin
 enum InputError: Error, CustomStringConvertible {
   case missing(path: String, reason: String)
   case noImages(searched: [String])
+  case tooFewKeys(found: Int)
 
   var description: String {
     switch self {
     case .missing(let path, let reason): "\(path): \(reason)"
     case .noImages(let searched): "no images found in \(searched.joined(separator: ", "))"
+    case .tooFewKeys(let found): "interpolate needs at least two key images that can be read; found \(found)"
     }
   }
 }
@@ -61,7 +63,7 @@ struct InputExpander {
         candidates.append(Candidate(path: argument, stem: dropExtension(name), dashed: dashExtension(name)))
       }
     }
-    if candidates.isEmpty && !listed.isEmpty && listFile == nil { throw .noImages(searched: listed) }
+    if candidates.isEmpty { throw .noImages(searched: listed.isEmpty ? [listFile ?? "-"] : listed) }
     return assignIDs(candidates)
   }
 
