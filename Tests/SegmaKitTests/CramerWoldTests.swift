@@ -109,26 +109,6 @@ import Testing
     }
   }
 
-  /// Records the first mismatch between `analytic` and `numeric` and expects none.
-  func expectClose(
-    _ what: String, _ analytic: [Float], _ numeric: [Double], absolute: Double, relative: Double,
-    sourceLocation: SourceLocation = #_sourceLocation
-  ) {
-    #expect(analytic.count == numeric.count, sourceLocation: sourceLocation)
-    var failures = 0
-    for i in numeric.indices
-    where !Double(analytic[i]).isApproximatelyEqual(
-      to: numeric[i], absoluteTolerance: absolute, relativeTolerance: relative)
-    {
-      if failures == 0 {
-        Issue.record(
-          "\(what)[\(i)]: backward \(analytic[i]), finite difference \(numeric[i])", sourceLocation: sourceLocation)
-      }
-      failures += 1
-    }
-    #expect(failures == 0, "\(what): \(failures) of \(numeric.count) mismatch", sourceLocation: sourceLocation)
-  }
-
   @Test(arguments: [(7, 5, 3, 7), (7, 5, 3, 16), (12, 3, 4, 12), (1, 4, 2, 3), (40, 10, 10, 64)])
   func valueMatchesDoubleReference(count: Int, dimension: Int, components: Int, maxBatch: Int) {
     let problem = Problem.random(
@@ -147,8 +127,8 @@ import Testing
       let problem = Problem.random(count: 7, dimension: 5, components: 3, seed: seed)
       let (dLatents, dMeans) = problem.gradients(distance)
       let numeric = problem.referenceGradients()
-      expectClose("dLatents, seed \(seed)", dLatents, numeric.dLatents, absolute: 1e-8, relative: 1e-4)
-      expectClose("dMeans, seed \(seed)", dMeans, numeric.dMeans, absolute: 1e-8, relative: 1e-4)
+      expectGradientClose("dLatents, seed \(seed)", dLatents, numeric.dLatents, absolute: 1e-8, relative: 1e-4)
+      expectGradientClose("dMeans, seed \(seed)", dMeans, numeric.dMeans, absolute: 1e-8, relative: 1e-4)
     }
   }
 
@@ -168,8 +148,8 @@ import Testing
         return (up - down) / Double(upValue - downValue)
       }
     }
-    expectClose("dLatents", dLatents, numeric(\.latents), absolute: 1e-6, relative: 1e-3)
-    expectClose("dMeans", dMeans, numeric(\.means), absolute: 1e-6, relative: 1e-3)
+    expectGradientClose("dLatents", dLatents, numeric(\.latents), absolute: 1e-6, relative: 1e-3)
+    expectGradientClose("dMeans", dMeans, numeric(\.means), absolute: 1e-6, relative: 1e-3)
   }
 
   @Test func distanceIsPositiveOnRandomBatches() {
@@ -221,12 +201,12 @@ import Testing
     var dMeans = [Float](repeating: 0, count: once.dMeans.count)
     problem.backward(distance, dLatents: &dLatents, dMeans: &dMeans)
     problem.backward(distance, dLatents: &dLatents, dMeans: &dMeans)
-    expectClose("twice dLatents", dLatents, once.dLatents.map { 2 * Double($0) }, absolute: 1e-7, relative: 1e-5)
-    expectClose("twice dMeans", dMeans, once.dMeans.map { 2 * Double($0) }, absolute: 1e-7, relative: 1e-5)
+    expectGradientClose("twice dLatents", dLatents, once.dLatents.map { 2 * Double($0) }, absolute: 1e-7, relative: 1e-5)
+    expectGradientClose("twice dMeans", dMeans, once.dMeans.map { 2 * Double($0) }, absolute: 1e-7, relative: 1e-5)
     let scaled = problem.gradients(distance, scale: -2.5)
-    expectClose(
+    expectGradientClose(
       "scaled dLatents", scaled.dLatents, once.dLatents.map { -2.5 * Double($0) }, absolute: 1e-7, relative: 1e-5)
-    expectClose("scaled dMeans", scaled.dMeans, once.dMeans.map { -2.5 * Double($0) }, absolute: 1e-7, relative: 1e-5)
+    expectGradientClose("scaled dMeans", scaled.dMeans, once.dMeans.map { -2.5 * Double($0) }, absolute: 1e-7, relative: 1e-5)
     #expect(once.dLatents.contains { $0 != 0 } && once.dMeans.contains { $0 != 0 })
   }
 

@@ -102,26 +102,6 @@ import Testing
     }
   }
 
-  /// Records the first mismatch between `analytic` and `numeric` and expects none.
-  func expectClose(
-    _ what: String, _ analytic: [Float], _ numeric: [Double], absolute: Double, relative: Double,
-    sourceLocation: SourceLocation = #_sourceLocation
-  ) {
-    #expect(analytic.count == numeric.count, sourceLocation: sourceLocation)
-    var failures = 0
-    for i in numeric.indices
-    where !Double(analytic[i]).isApproximatelyEqual(
-      to: numeric[i], absoluteTolerance: absolute, relativeTolerance: relative)
-    {
-      if failures == 0 {
-        Issue.record(
-          "\(what)[\(i)]: backward \(analytic[i]), finite difference \(numeric[i])", sourceLocation: sourceLocation)
-      }
-      failures += 1
-    }
-    #expect(failures == 0, "\(what): \(failures) of \(numeric.count) mismatch", sourceLocation: sourceLocation)
-  }
-
   @Test func lossAndCorrectCountMatchDoubleReference() {
     let classifier = GaussianClassifier(maxBatch: 32, dimension: 4, components: 3)
     for seed: UInt64 in 1...4 {
@@ -146,8 +126,8 @@ import Testing
       let batch = Batch.random(count: 7, dimension: 5, components: 3, seed: seed)
       let (dLatents, dMeans) = batch.gradients(classifier)
       let numeric = batch.referenceGradients()
-      expectClose("dLatents, seed \(seed)", dLatents, numeric.dLatents, absolute: 1e-6, relative: 1e-4)
-      expectClose("dMeans, seed \(seed)", dMeans, numeric.dMeans, absolute: 1e-6, relative: 1e-4)
+      expectGradientClose("dLatents, seed \(seed)", dLatents, numeric.dLatents, absolute: 1e-6, relative: 1e-4)
+      expectGradientClose("dMeans, seed \(seed)", dMeans, numeric.dMeans, absolute: 1e-6, relative: 1e-4)
     }
   }
 
@@ -167,8 +147,8 @@ import Testing
         return Double(up - down) / Double(upValue - downValue)
       }
     }
-    expectClose("dLatents", dLatents, numeric(\.latents), absolute: 1e-4, relative: 1e-2)
-    expectClose("dMeans", dMeans, numeric(\.means), absolute: 1e-4, relative: 1e-2)
+    expectGradientClose("dLatents", dLatents, numeric(\.latents), absolute: 1e-4, relative: 1e-2)
+    expectGradientClose("dMeans", dMeans, numeric(\.means), absolute: 1e-4, relative: 1e-2)
   }
 
   /// Latents on class means 5·eₖ apart: the nearest mean wins, so `correct` counts the
@@ -265,12 +245,12 @@ import Testing
     var dMeans = [Float](repeating: 0, count: once.dMeans.count)
     batch.backward(classifier, dLatents: &dLatents, dMeans: &dMeans)
     batch.backward(classifier, dLatents: &dLatents, dMeans: &dMeans)
-    expectClose("twice dLatents", dLatents, once.dLatents.map { 2 * Double($0) }, absolute: 1e-7, relative: 1e-5)
-    expectClose("twice dMeans", dMeans, once.dMeans.map { 2 * Double($0) }, absolute: 1e-7, relative: 1e-5)
+    expectGradientClose("twice dLatents", dLatents, once.dLatents.map { 2 * Double($0) }, absolute: 1e-7, relative: 1e-5)
+    expectGradientClose("twice dMeans", dMeans, once.dMeans.map { 2 * Double($0) }, absolute: 1e-7, relative: 1e-5)
     let scaled = batch.gradients(classifier, scale: -2.5)
-    expectClose(
+    expectGradientClose(
       "scaled dLatents", scaled.dLatents, once.dLatents.map { -2.5 * Double($0) }, absolute: 1e-7, relative: 1e-5)
-    expectClose("scaled dMeans", scaled.dMeans, once.dMeans.map { -2.5 * Double($0) }, absolute: 1e-7, relative: 1e-5)
+    expectGradientClose("scaled dMeans", scaled.dMeans, once.dMeans.map { -2.5 * Double($0) }, absolute: 1e-7, relative: 1e-5)
     #expect(once.dLatents.contains { $0 != 0 } && once.dMeans.contains { $0 != 0 })
   }
 
