@@ -11,9 +11,13 @@ struct Segma: ParsableCommand {
       Commands read image files, folders or a JSON Lines manifest on stdin and write
       a manifest on stdout or images under -o DIR, so stages chain in pipes.
 
+      Without --model, the bundled Fashion-MNIST model is used.
+
       EXAMPLES
-        segma info photo.jpg out.jsonl
-        segma sheet -o sheet.png fixtures/images
+        segma transfer --to dress --steps 6 -o out/ shirts/
+        segma encode shirts/ | segma transfer --to dress | segma decode -o out/
+        segma interpolate --frames 24 -o out/ a.png b.png
+        segma train --labels-per-class 100 -o my.segma train/
         segma info --system
       """,
     version: segmaVersion,
