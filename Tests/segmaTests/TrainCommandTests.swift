@@ -53,6 +53,18 @@ import Testing
     #expect(done.status == 64)
   }
 
+  /// --unlabeled adds images that only the unlabelled losses see.
+  @Test func unlabelledImagesJoinTheTrainingSet() throws {
+    let fixtures = BinaryTests.packageRoot.appendingPathComponent("fixtures/images").path
+    try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+    let result = try train(["--epochs", "1", "--unlabeled", fixtures], output: scratch + "/more.segma")
+    #expect(result.status == 0, "\(result.stderr)")
+    let info = try runSegma(["info", "--json", scratch + "/more.segma"])
+    let images = try FileManager.default.contentsOfDirectory(atPath: fixtures).count
+    #expect(info.stdout.contains("\"training.images\":\"\(30 + images)\""))
+    #expect(info.stdout.contains("\"training.labelled\":\"20\""))
+  }
+
   @Test func aMissingModelAndABadModelFileUseSysexits() throws {
     try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
     #expect(try runSegma(["eval", "--model", scratch + "/none.segma", Self.fashion]).status == 66)
