@@ -132,6 +132,44 @@ int segma_jpeg_read_pixels(const uint8_t *data, size_t size, uint8_t *pixels, si
   return 0;
 }
 
+/* A destination that grows the caller's segma_buffer. All its state lives in that
+ * buffer, not in locals, so the error path after a longjmp frees exactly what exists. */
+typedef struct {
+  struct jpeg_destination_mgr base;
+  segma_buffer *out;
+} buffer_destination;
+
+static void start_buffer(j_compress_ptr cinfo) {
+  buffer_destination *dest = (buffer_destination *)cinfo->dest;
+  segma_buffer *out = dest->out;
+  if (out->capacity == 0) {
+    out->data = malloc(16384);
+    if (!out->data) ERREXIT(cinfo, JERR_OUT_OF_MEMORY);
+    out->capacity = 16384;
+  }
+  dest->base.next_output_byte = out->data;
+  dest->base.free_in_buffer = out->capacity;
+}
+
+/* Called when the buffer is full: double it and carry on after what is written. */
+static boolean grow_buffer(j_compress_ptr cinfo) {
+  buffer_destination *dest = (buffer_destination *)cinfo->dest;
+  segma_buffer *out = dest->out;
+  out->size = out->capacity;
+  uint8_t *grown = realloc(out->data, out->capacity * 2);
+  if (!grown) ERREXIT(cinfo, JERR_OUT_OF_MEMORY);
+  out->data = grown;
+  out->capacity *= 2;
+  dest->base.next_output_byte = out->data + out->size;
+  dest->base.free_in_buffer = out->capacity - out->size;
+  return TRUE;
+}
+
+static void finish_buffer(j_compress_ptr cinfo) {
+  buffer_destination *dest = (buffer_destination *)cinfo->dest;
+  dest->out->size = dest->out->capacity - dest->base.free_in_buffer;
+}
+
 int segma_jpeg_encode(const uint8_t *pixels, uint32_t width, uint32_t height, int channels,
                       int quality, segma_buffer *out, segma_error *err) {
   memset(out, 0, sizeof *out);
@@ -143,20 +181,20 @@ int segma_jpeg_encode(const uint8_t *pixels, uint32_t width, uint32_t height, in
   }
   struct jpeg_compress_struct cinfo;
   error_manager manager;
-  /* Its address is handed to libjpeg, so it lives in memory and survives the longjmp. */
-  unsigned char *bytes = NULL;
-  unsigned long length = 0;
+  buffer_destination destination = {
+      .base = {.init_destination = start_buffer, .empty_output_buffer = grow_buffer, .term_destination = finish_buffer},
+      .out = out};
   cinfo.err = jpeg_std_error(&manager.base);
   manager.base.error_exit = on_jpeg_error;
   manager.base.emit_message = on_jpeg_message;
   manager.err = err;
   if (setjmp(manager.jump)) {
     jpeg_destroy_compress(&cinfo);
-    free(bytes);
+    segma_buffer_free(out);
     return -1;
   }
   jpeg_create_compress(&cinfo);
-  jpeg_mem_dest(&cinfo, &bytes, &length);
+  cinfo.dest = &destination.base;
   cinfo.image_width = width;
   cinfo.image_height = height;
   cinfo.input_components = channels;
@@ -171,8 +209,5 @@ int segma_jpeg_encode(const uint8_t *pixels, uint32_t width, uint32_t height, in
   }
   jpeg_finish_compress(&cinfo);
   jpeg_destroy_compress(&cinfo);
-  out->data = bytes;
-  out->size = length;
-  out->capacity = length;
   return 0;
 }

@@ -47,6 +47,15 @@ import Testing
     #expect(onBlack.pixel(4, 4)[0] <= 5)
   }
 
+  /// A noisy image compresses badly: the encoder's buffer must grow past its first 16 KB.
+  @Test func largeJPEGsGrowTheOutputBuffer() throws {
+    let image = randomImage(width: 300, height: 200, channels: 3, seed: 6)
+    let bytes = try ImageEncoder.jpeg(image, quality: 95)
+    #expect(bytes.count > 4 * 16384)
+    let decoded = try ImageFile.decode(bytes, name: "large")
+    #expect((decoded.width, decoded.height, decoded.channels) == (300, 200, 3))
+  }
+
   @Test func jpegQualityChangesTheSize() throws {
     let image = randomImage(width: 32, height: 32, channels: 3, seed: 5)
     #expect(try ImageEncoder.jpeg(image, quality: 30).count < ImageEncoder.jpeg(image, quality: 95).count)
