@@ -238,4 +238,37 @@ import Testing
     let oneKey = try runSegma(["interpolate", shirts + "/00004.png", scratch + "/missing.png"])
     #expect(oneKey.status == 66)
   }
+
+  /// SIGTERM ends a stage after its current batch: exit 143, every image record's file
+  /// complete, no temporary files left.
+  @Test func sigtermFinishesTheBatchAndExits143() throws {
+    signal(SIGPIPE, SIG_IGN)  // the feeder may write after segma has gone
+    let stream = try runSegma(["sample", "--class", "bag", "-n", "3000"]).stdout
+    let process = Process()
+    process.executableURL = segmaExecutable
+    process.arguments = ["transfer", "--to", "coat", "-o", scratch + "/out"]
+    let (input, output) = (Pipe(), Pipe())
+    process.standardInput = input
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let feeder = Thread {
+      try? input.fileHandleForWriting.write(contentsOf: Data(stream.utf8))
+      try? input.fileHandleForWriting.close()
+    }
+    feeder.start()
+    _ = output.fileHandleForReading.availableData  // some output exists: a batch is done
+    process.terminate()  // SIGTERM
+    let rest = output.fileHandleForReading.readDataToEndOfFile()  // after the first chunk
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 143)
+    let written = try FileManager.default.subpathsOfDirectory(atPath: scratch + "/out")
+    #expect(!written.contains { $0.split(separator: "/").last?.hasPrefix(".") == true }, "temporary files left")
+    let pngs = written.filter { $0.hasSuffix(".png") }
+    #expect(pngs.count > 0 && pngs.count < 3000)
+    // Every image record printed names a complete file.
+    let records = String(decoding: rest, as: UTF8.self).split(separator: "\n")
+    #expect(records.count <= pngs.count)
+    for path in pngs.prefix(20) { _ = try ImageFile.read(path: scratch + "/out/" + path) }
+  }
 }

@@ -113,7 +113,8 @@ public final class Trainer {
 
   /// Runs one epoch: the images reshuffled, every one seen once as unlabelled; the
   /// labelled set reshuffled and cycled. `onStep` gets each step's metrics.
-  public func trainEpoch(onStep: (_ step: Int, _ metrics: StepMetrics) -> Void) -> StepMetrics {
+  /// An error thrown by `onStep` ends the epoch early (the counters do not advance).
+  public func trainEpoch(onStep: (_ step: Int, _ metrics: StepMetrics) throws -> Void) rethrows -> StepMetrics {
     var order = Array(0..<data.count)
     order.shuffle(using: &random)
     var labelledOrder = Array(data.labelledIndices.indices)
@@ -139,7 +140,7 @@ public final class Trainer {
       sum.labelledCorrect += metrics.labelledCorrect
       sum.labelledCount += metrics.labelledCount
       sum.unlabelledCount += metrics.unlabelledCount
-      onStep(step, metrics)
+      try onStep(step, metrics)
     }
     epoch += 1
     sum.reconstruction /= Float(sum.unlabelledCount)

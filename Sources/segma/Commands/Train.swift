@@ -204,7 +204,9 @@ extension Segma {
       while trainer.epoch < epochs {
         let started = Date()
         let epochNumber = trainer.epoch + 1
-        let summary = trainer.trainEpoch { step, metrics in
+        let summary = try trainer.trainEpoch { step, metrics in
+          // A signal stops training after this step; the last epoch's checkpoint is kept.
+          try Interruption.check()
           guard diagnostics.isInteractive else { return }
           let rate = Double((step + 1) * batchSize) / max(Date().timeIntervalSince(started), 1e-9)
           let remaining = Double(trainer.stepsPerEpoch - step - 1) * Double(batchSize) / rate

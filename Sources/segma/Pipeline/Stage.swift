@@ -14,12 +14,14 @@ enum Stage {
     let transform = try prepare(coder)
     let source = try RecordSource(input: input, coder: coder, diagnostics: diagnostics)
     let sink = try RecordSink(options: output, coder: coder, diagnostics: diagnostics)
-    while let batch = try source.nextBatch() {
+    // A signal is honoured before the next batch is read, so every batch read is written.
+    while try Interruption.check(), let batch = try source.nextBatch() {
       var records: [Record] = []
       for record in batch {
         if case .latent(let latent) = record { records += transform(latent) } else { records.append(record) }
       }
       try sink.write(records)
+      try sink.finish()  // what is done reaches the next stage even if a signal ends the run
     }
     try sink.finish()
   }

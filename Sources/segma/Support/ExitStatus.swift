@@ -51,10 +51,15 @@ enum ExitStatus: Int32 {
 /// the end when any record failed.
 func runCommand(_ diagnostics: Diagnostics, _ body: () throws -> Void) throws {
   signal(SIGPIPE, SIG_IGN)
+  Interruption.install()
   do {
     try body()
   } catch let error as ExitCode {
     throw error
+  } catch let error as InterruptedError {
+    diagnostics.finishProgress()
+    diagnostics.note(error.description)
+    throw ExitCode(error.status)
   } catch let error as ValidationError {
     diagnostics.finishProgress()
     throw error  // the parser prints it with the usage and exits 64
