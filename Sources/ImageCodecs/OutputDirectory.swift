@@ -80,15 +80,25 @@ public final class OutputDirectory: @unchecked Sendable {
     return fstatat(folder, name, &status, AT_SYMLINK_NOFOLLOW) == 0
   }
 
+  /// Reserves `relativePath` for one record of this run.
+  ///
+  /// - Throws: `OutputError.collision` if another record of this run has it.
+  public func claim(_ relativePath: String) throws(OutputError) {
+    let isFirstClaim = lock.withLock { namesWritten.insert(relativePath).inserted }
+    guard isFirstClaim else { throw .collision(path: displayPath(relativePath)) }
+  }
+
   /// Writes `bytes` to `relativePath` (components separated by "/"), creating folders.
   ///
+  /// - Parameter isClaimed: the caller already reserved the name with `claim`.
   /// - Throws: `OutputError`; on any error no file is left under the final name and
   ///   the temporary file is removed.
   @discardableResult
-  public func write(_ bytes: [UInt8], to relativePath: String, policy: ExistingPolicy) throws(OutputError) -> Outcome {
+  public func write(_ bytes: [UInt8], to relativePath: String, policy: ExistingPolicy, isClaimed: Bool = false)
+    throws(OutputError) -> Outcome
+  {
     let shown = displayPath(relativePath)
-    let isFirstClaim = lock.withLock { namesWritten.insert(relativePath).inserted }
-    guard isFirstClaim else { throw .collision(path: shown) }
+    if !isClaimed { try claim(relativePath) }
     let (folders, name) = try split(relativePath)
     let folder = try openFolders(folders, creating: true, for: relativePath)
     defer { if folder != rootDescriptor { close(folder) } }

@@ -271,4 +271,17 @@ import Testing
     #expect(records.count <= pngs.count)
     for path in pngs.prefix(20) { _ = try ImageFile.read(path: scratch + "/out/" + path) }
   }
+
+  /// Two ids that sanitise to one name: the second is an error, with or without
+  /// --skip-existing, and the first file is not replaced.
+  @Test func idsThatShareAnOutputNameCollide() throws {
+    let line = try #require(try runSegma(["encode", Self.fashion + "/bag/00018.png"]).stdout.split(separator: "\n").first)
+    let twin = line.replacingOccurrences(of: "\"id\":\"00018\"", with: "\"id\":\"../00018\"")
+    for flags in [[], ["--skip-existing"]] {
+      let folder = scratch + "/collide\(flags.count)"
+      let result = try runSegma(["decode", "-o", folder] + flags, stdin: line + "\n" + twin + "\n")
+      #expect(result.status == 1 && result.stderr.contains("another record of this run has the same output name"))
+      #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["00018.png"])
+    }
+  }
 }

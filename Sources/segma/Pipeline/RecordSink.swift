@@ -49,6 +49,14 @@ final class RecordSink {
         output[index] = .error(ErrorRecord(id: latent.id, src: latent.src, stage: "decode", message: message))
         continue
       }
+      do {
+        // Claimed first, so two records of one run never share a file, skipped or not.
+        try folder.claim(name)
+      } catch {
+        diagnostics.recordFailed("\(latent.id): decode: \(error)")
+        output[index] = .error(ErrorRecord(id: latent.id, src: latent.src, stage: "decode", message: "\(error)"))
+        continue
+      }
       if options.policy == .skip && folder.exists(name) {
         output[index] = .image(ImageRecord(id: latent.id, path: folder.displayPath(name)))
       } else {
@@ -64,7 +72,7 @@ final class RecordSink {
     for ((item, _), bytes) in zip(sized, encoded) {
       do {
         let data = try bytes.get()
-        try folder.write(data, to: item.name, policy: options.policy)
+        try folder.write(data, to: item.name, policy: options.policy, isClaimed: true)
         output[item.index] = .image(ImageRecord(id: item.latent.id, path: folder.displayPath(item.name)))
       } catch let error as ImageCodecError {
         diagnostics.recordFailed("\(item.latent.id): decode: \(error.reason)")
