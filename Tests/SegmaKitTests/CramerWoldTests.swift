@@ -139,13 +139,7 @@ import Testing
     let (dLatents, dMeans) = problem.gradients(distance)
     func numeric(_ path: WritableKeyPath<Problem, [Float]>) -> [Double] {
       problem[keyPath: path].indices.map { i in
-        let saved = problem[keyPath: path][i], h: Float = 1e-2
-        problem[keyPath: path][i] = saved + h
-        let up = problem.forward(distance), upValue = problem[keyPath: path][i]
-        problem[keyPath: path][i] = saved - h
-        let down = problem.forward(distance), downValue = problem[keyPath: path][i]
-        problem[keyPath: path][i] = saved
-        return (up - down) / Double(upValue - downValue)
+        centralDifference(of: { $0.forward(distance) }, in: &problem, path, at: i)
       }
     }
     expectGradientClose("dLatents", dLatents, numeric(\.latents), absolute: 1e-6, relative: 1e-3)

@@ -138,13 +138,7 @@ import Testing
     let (dLatents, dMeans) = batch.gradients(classifier)
     func numeric(_ path: WritableKeyPath<Batch, [Float]>) -> [Double] {
       batch[keyPath: path].indices.map { i in
-        let saved = batch[keyPath: path][i], h: Float = 1e-2
-        batch[keyPath: path][i] = saved + h
-        let up = batch.forward(classifier).loss, upValue = batch[keyPath: path][i]
-        batch[keyPath: path][i] = saved - h
-        let down = batch.forward(classifier).loss, downValue = batch[keyPath: path][i]
-        batch[keyPath: path][i] = saved
-        return Double(up - down) / Double(upValue - downValue)
+        centralDifference(of: { Double($0.forward(classifier).loss) }, in: &batch, path, at: i)
       }
     }
     expectGradientClose("dLatents", dLatents, numeric(\.latents), absolute: 1e-4, relative: 1e-2)

@@ -21,3 +21,18 @@ func expectGradientClose(
   }
   #expect(failures == 0, "\(what): \(failures) of \(numeric.count) mismatch", sourceLocation: sourceLocation)
 }
+
+/// The central difference of `loss` in coordinate `i` of `root[keyPath: path]`, divided by
+/// the step Float actually took (STYLE §9); the coordinate is restored afterwards.
+func centralDifference<Root>(
+  of loss: (Root) -> Double, in root: inout Root, _ path: WritableKeyPath<Root, [Float]>, at i: Int,
+  step h: Float = 1e-2
+) -> Double {
+  let saved = root[keyPath: path][i]
+  root[keyPath: path][i] = saved + h
+  let up = loss(root), upValue = root[keyPath: path][i]
+  root[keyPath: path][i] = saved - h
+  let down = loss(root), downValue = root[keyPath: path][i]
+  root[keyPath: path][i] = saved
+  return (up - down) / Double(upValue - downValue)
+}

@@ -16,13 +16,7 @@ import Testing
     let stride = max(1, values.count / maxChecks)
     var failures = 0
     for i in Swift.stride(from: 0, to: values.count, by: stride) {
-      let saved = values[i], h: Float = 1e-2
-      values[i] = saved + h
-      let up = loss(values), upValue = values[i]
-      values[i] = saved - h
-      let down = loss(values), downValue = values[i]
-      values[i] = saved
-      let numeric = (up - down) / Double(upValue - downValue)
+      let numeric = centralDifference(of: loss, in: &values, \.self, at: i)
       if !Double(analytic[i]).isApproximatelyEqual(to: numeric, absoluteTolerance: 2e-3, relativeTolerance: 1e-2) {
         if failures == 0 {
           Issue.record("\(what)[\(i)]: backward \(analytic[i]), finite difference \(numeric)", sourceLocation: sourceLocation)
