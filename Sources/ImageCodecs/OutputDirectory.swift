@@ -136,6 +136,16 @@ public final class OutputDirectory: @unchecked Sendable {
     }
   }
 
+  /// Writes one file at `path` (its folder created if needed), the same safe way.
+  @discardableResult
+  public static func writeFile(_ bytes: [UInt8], toPath path: String, policy: ExistingPolicy) throws(OutputError)
+    -> Outcome
+  {
+    let folder = (path as NSString).deletingLastPathComponent
+    return try OutputDirectory(path: folder.isEmpty ? "." : folder)
+      .write(bytes, to: (path as NSString).lastPathComponent, policy: policy)
+  }
+
   private func split(_ relativePath: String) throws(OutputError) -> (folders: [String], name: String) {
     let components = relativePath.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
     for component in components {

@@ -113,10 +113,7 @@ extension Segma {
         let standardOutput = ManifestWriter(fileDescriptor: 1, flushEachRecord: true)
         return try standardOutput.write(bytes: png)
       }
-      let folder = (output as NSString).deletingLastPathComponent
-      let directory = try OutputDirectory(path: folder.isEmpty ? "." : folder)
-      let name = (output as NSString).lastPathComponent
-      if try directory.write(png, to: name, policy: .init(existing)) == .skippedExisting {
+      if try OutputDirectory.writeFile(png, toPath: output, policy: .init(existing)) == .skippedExisting {
         Diagnostics.shared.verbose("\(output) exists; skipped")
       }
     }

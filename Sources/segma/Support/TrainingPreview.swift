@@ -31,9 +31,7 @@ enum TrainingPreview {
     let config = model.config
     let sheet = ContactSheet(columns: columns, cellWidth: config.imageWidth, cellHeight: config.imageHeight, gap: 2)
     let png = try ImageEncoder.png(sheet.render(cells))
-    let folder = (path as NSString).deletingLastPathComponent
-    try OutputDirectory(path: folder.isEmpty ? "." : folder)
-      .write(png, to: (path as NSString).lastPathComponent, policy: .overwrite)
+    try OutputDirectory.writeFile(png, toPath: path, policy: .overwrite)
   }
 
   private static func decoded(_ latents: [Float], count: Int, _ model: SegmaModel) -> [PixelBuffer?] {
@@ -54,5 +52,3 @@ enum TrainingPreview {
     PixelBuffer(planar: planar, width: model.config.imageWidth, height: model.config.imageHeight, channels: model.config.channels)
   }
 }
-
-import Foundation
