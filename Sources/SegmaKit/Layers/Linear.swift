@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Fully connected layer and the element-wise activations around it.
 ///
 /// Legend: B batch, I/O in/out features. Row-major throughout.
@@ -74,9 +80,3 @@ public enum Activation {
 func sigmoid(_ x: Float) -> Float {
   x >= 0 ? 1 / (1 + expf(-x)) : { let e = expf(x); return e / (1 + e) }()
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

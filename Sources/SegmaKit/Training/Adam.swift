@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Adam with global-norm gradient clipping, in one pass over the parameter store.
 ///
 /// ```
@@ -57,9 +63,3 @@ public struct Adam: Sendable {
     return norm
   }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

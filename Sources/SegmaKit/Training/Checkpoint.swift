@@ -1,3 +1,5 @@
+import Foundation
+
 /// Checkpoints: everything `--resume` needs to continue exactly as an uninterrupted
 /// run would: parameters, Adam moments and step, epochs done, the shuffling
 /// generator's state, and the settings it was trained with (checked on resume).
@@ -87,5 +89,3 @@ public enum Checkpoint {
       + "D=\(config.latentDimension) classes \(config.classNames.joined(separator: ","))"
   }
 }
-
-import Foundation

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// SeGMA training (DESIGN §1-2): each step encodes an unlabelled and a labelled batch
 /// together, decodes the unlabelled one, and minimises
 ///
@@ -210,9 +216,3 @@ public final class Trainer {
     return metrics
   }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension Segma {
   struct Encode: ParsableCommand {
@@ -35,7 +38,3 @@ extension Segma {
     }
   }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

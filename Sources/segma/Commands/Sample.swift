@@ -1,6 +1,7 @@
 import ArgumentParser
 import Manifest
 import SegmaKit
+import Foundation
 
 extension Segma {
   struct Sample: ParsableCommand {
@@ -64,5 +65,3 @@ extension Segma {
     }
   }
 }
-
-import Foundation

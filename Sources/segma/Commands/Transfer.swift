@@ -1,6 +1,7 @@
 import ArgumentParser
 import Manifest
 import SegmaKit
+import Foundation
 
 extension Segma {
   struct Transfer: ParsableCommand {
@@ -77,5 +78,3 @@ struct AmountList: ExpressibleByArgument {
     values = parts.compactMap { $0 }
   }
 }
-
-import Foundation

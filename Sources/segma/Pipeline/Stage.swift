@@ -1,5 +1,6 @@
 import Manifest
 import SegmaKit
+import ArgumentParser
 
 /// The loop every latent command shares: records in (images or a manifest), each
 /// latent record turned into zero or more records, records out (a manifest or images).
@@ -41,5 +42,3 @@ enum Stage {
     return String(repeating: "0", count: max(0, width - text.count)) + text
   }
 }
-
-import ArgumentParser

@@ -2,6 +2,11 @@ import ArgumentParser
 import ImageCodecs
 import Manifest
 import SegmaKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Exit statuses, from sysexits(3) where one fits.
 enum ExitStatus: Int32 {
@@ -72,9 +77,3 @@ func runCommand(_ diagnostics: Diagnostics, _ body: () throws -> Void) throws {
   diagnostics.finishProgress()
   if diagnostics.failedRecords > 0 { throw ExitCode(ExitStatus.recordsFailed.rawValue) }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
