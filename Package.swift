@@ -29,11 +29,14 @@ let package = Package(
       dependencies: ["CPNG", "CJPEG"],
       exclude: ["README.md"]),
 
+    // MARK: C kernels: the passes over every parameter, vectorised by clang
+    .target(name: "CKernels"),
+
     // MARK: Libraries
     .target(name: "ImageCodecs", dependencies: ["CImageCodecs"]),
     .target(name: "Manifest"),
     .target(
-      name: "SegmaKit", dependencies: ["COpenBLAS", .product(name: "Numerics", package: "swift-numerics")]),
+      name: "SegmaKit", dependencies: ["COpenBLAS", "CKernels", .product(name: "Numerics", package: "swift-numerics")]),
 
     // MARK: Command-line tool
     .executableTarget(
@@ -42,6 +45,12 @@ let package = Package(
         "ImageCodecs", "Manifest", "SegmaKit", "COpenBLAS",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
+
+    // MARK: Benchmark (bench/run)
+    .executableTarget(
+      name: "segma-bench",
+      dependencies: ["SegmaKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      path: "bench/segma-bench"),
 
     // MARK: Tests
     .target(name: "TestSupport", dependencies: ["ImageCodecs"], path: "Tests/TestSupport"),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SegmaKit
 
 /// The version shown by `segma --version` and `segma info --system`.
 let segmaVersion = "0.1.0"

@@ -46,8 +46,9 @@ import Testing
     var input = (0..<(batch * inputSize)).map { _ in Float.random(in: -1...1, using: &random) }
     let g = (0..<(batch * outputSize)).map { _ in Float.random(in: -1...1, using: &random) }
     _ = fakeLoss(network, input, batch: batch, parameters: parameters, g: g)
-    var dInput = [Float](repeating: 0, count: input.count)
-    parameters.zeroGradients()
+    // Backward overwrites every gradient: NaN left in one would survive an accumulation.
+    var dInput = [Float](repeating: .nan, count: input.count)
+    parameters.gradients.update(repeating: .nan)
     input.withUnsafeBufferPointer { x in
       network.forward(x, batch: batch, parameters: parameters)
       _ = network.dOutput.update(fromContentsOf: g)

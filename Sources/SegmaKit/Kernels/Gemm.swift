@@ -1,5 +1,11 @@
 import COpenBLAS
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Views of Float buffers: kernels and layers never own memory, they borrow it.
 public typealias FloatView = UnsafeBufferPointer<Float>
 public typealias MutableFloatView = UnsafeMutableBufferPointer<Float>
@@ -18,20 +24,89 @@ public enum Transpose: Sendable {
 /// A, B and C as stored. `beta = 0` overwrites C (its old contents may be garbage, even
 /// NaN: BLAS does not read C when beta is 0), `beta = 1` accumulates.
 ///
+/// A large product is split into blocks of C, columns or rows, one per worker
+/// (`ComputeThreads`); every element is still one single-threaded SGEMM's dot product.
+///
 /// - Precondition: the buffers hold the rows the shapes ask for.
-@inline(__always)
 public func gemm(
   _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
   alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
   beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
   guard m > 0 && n > 0 else { return }
+  let clock = GemmClock.active
+  let started = clock?.now()
+  defer {
+    if let clock, let started {
+      clock.record(
+        since: started,
+        .init(transA: transA, transB: transB, m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc, beta: beta))
+    }
+  }
+  // Below about a million multiply-adds a worker's wake-up costs more than it saves.
+  let grain = max(1, (1 << 20) / max(1, k))
+  if n >= m {
+    // Blocks of 16 columns: op(B) and C advance by columns.
+    let blocks = (n + 15) / 16
+    parallelParts(blocks, grain: max(1, grain / (16 * m))) { _, part in
+      let first = part.lowerBound * 16, count = min(n, part.upperBound * 16) - first
+      let bBlock = transB == .none ? b + first : b + first * ldb
+      gemmOnOneThread(transA, transB, m, count, k, alpha, a, lda, bBlock, ldb, beta, c + first, ldc)
+    }
+  } else {
+    let blocks = (m + 15) / 16
+    parallelParts(blocks, grain: max(1, grain / (16 * n))) { _, part in
+      let first = part.lowerBound * 16, count = min(m, part.upperBound * 16) - first
+      let aBlock = transA == .none ? a + first * lda : a + first
+      gemmOnOneThread(transA, transB, count, n, k, alpha, aBlock, lda, b, ldb, beta, c + first * ldc, ldc)
+    }
+  }
+}
+
+/// `gemm` without the split, for callers that are themselves one worker of a split.
+@inline(__always)
+func gemmOnOneThread(
+  _ transA: Transpose, _ transB: Transpose, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+  _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ beta: Float,
+  _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+) {
   cblas_sgemm(
     CblasRowMajor, transA.cblas, transB.cblas, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),
     beta, c, Int32(ldc))
 }
 
-/// The number of threads OpenBLAS uses for one GEMM.
-public func setBLASThreads(_ count: Int) {
-  openblas_set_num_threads(Int32(max(1, count)))
+/// Wall time and FLOPs spent in `gemm` while active, and the shapes called: how the
+/// roofline benchmark tells a training step's GEMMs from everything else and replays
+/// them alone. Off (nil) in normal runs; only the calling thread's `gemm`s are seen.
+public final class GemmClock {
+  /// One `gemm` call's shape.
+  public struct Call: Sendable {
+    public let transA: Transpose, transB: Transpose
+    public let m: Int, n: Int, k: Int, lda: Int, ldb: Int, ldc: Int
+    public let beta: Float
+  }
+
+  nonisolated(unsafe) public static var active: GemmClock?
+  public private(set) var seconds: Double = 0
+  public private(set) var flops = 0
+  public private(set) var calls: [Call] = []
+  public var recordsCalls = false
+  public init() {}
+
+  public func reset() {
+    (seconds, flops) = (0, 0)
+    calls.removeAll()
+  }
+
+  func now() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+  }
+
+  func record(since started: Double, _ call: Call) {
+    seconds += now() - started
+    flops += 2 * call.m * call.n * call.k
+    if recordsCalls { calls.append(call) }
+  }
 }

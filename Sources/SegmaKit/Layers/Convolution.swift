@@ -43,8 +43,8 @@ public struct Conv2D: Sendable {
   }
 
   // forward was: y_n = w · im2col(x_n) + b
-  // so:          dw += dy_n · im2col(x_n)ᵀ,  db += Σ dy_n,  dx_n += col2im(wᵀ · dy_n)
-  /// Accumulates parameter gradients and, if given, dx. `scratch` holds 2 · `scratchSize` floats.
+  // so:          dw = Σ_n dy_n · im2col(x_n)ᵀ,  db = Σ_n Σ dy_n,  dx_n = col2im(wᵀ · dy_n)
+  /// Overwrites the parameter gradients and, if given, dx. `scratch` holds 2 · `scratchSize` floats.
   public func backward(
     dy: FloatView, x: FloatView, dx: MutableFloatView?, batch: Int, parameters: ParameterStore,
     scratch: MutableFloatView
@@ -54,6 +54,8 @@ public struct Conv2D: Sendable {
     let dw = parameters.gradients(weightSlot), db = parameters.gradients(biasSlot)
     let plane = (height / 2) * (width / 2)
     let cols = scratch.baseAddress!, dCols = scratch.baseAddress! + scratchSize
+    dw.update(repeating: 0)
+    db.update(repeating: 0)
     for n in 0..<batch {
       let g = dy.baseAddress! + n * outputSize
       Im2Col.im2col(image: x.baseAddress! + n * inputSize, channels: inChannels, height: height, width: width, cols: cols)
@@ -69,6 +71,7 @@ public struct Conv2D: Sendable {
         gemm(
           .transposed, .none, m: inChannels * 16, n: plane, k: outChannels, a: w.baseAddress!, lda: inChannels * 16,
           b: g, ldb: plane, beta: 0, c: dCols, ldc: plane)
+        (dx.baseAddress! + n * inputSize).update(repeating: 0, count: inputSize)
         Im2Col.col2im(cols: dCols, channels: inChannels, height: height, width: width, image: dx.baseAddress! + n * inputSize)
       }
     }
@@ -111,8 +114,8 @@ public struct ConvTranspose2D: Sendable {
   }
 
   // forward was: y_n = col2im(wᵀ · x_n) + b
-  // so:          dCols = im2col(dy_n),  dw += x_n · dColsᵀ,  dx_n += w · dCols,  db += Σ dy_n
-  /// Accumulates parameter gradients and, if given, dx. `scratch` holds `scratchSize` floats.
+  // so:          dCols = im2col(dy_n),  dw = Σ_n x_n · dColsᵀ,  dx_n = w · dCols,  db = Σ_n Σ dy_n
+  /// Overwrites the parameter gradients and, if given, dx. `scratch` holds `scratchSize` floats.
   public func backward(
     dy: FloatView, x: FloatView, dx: MutableFloatView?, batch: Int, parameters: ParameterStore,
     scratch: MutableFloatView
@@ -121,6 +124,8 @@ public struct ConvTranspose2D: Sendable {
     let w = parameters.values(weightSlot)
     let dw = parameters.gradients(weightSlot), db = parameters.gradients(biasSlot)
     let plane = height * width, outPlane = 4 * plane
+    dw.update(repeating: 0)
+    db.update(repeating: 0)
     for n in 0..<batch {
       let g = dy.baseAddress! + n * outputSize
       Im2Col.im2col(image: g, channels: outChannels, height: 2 * height, width: 2 * width, cols: scratch.baseAddress!)
@@ -130,7 +135,7 @@ public struct ConvTranspose2D: Sendable {
       if let dx {
         gemm(
           .none, .none, m: inChannels, n: plane, k: outChannels * 16, a: w.baseAddress!, lda: outChannels * 16,
-          b: scratch.baseAddress!, ldb: plane, beta: 1, c: dx.baseAddress! + n * inputSize, ldc: plane)
+          b: scratch.baseAddress!, ldb: plane, beta: 0, c: dx.baseAddress! + n * inputSize, ldc: plane)
       }
       for o in 0..<outChannels {
         var sum: Float = 0

@@ -35,14 +35,16 @@ public struct Linear: Sendable {
     }
   }
 
-  /// Accumulates dw += dyᵀ·x, db += Σ_rows dy and, if `dx` is given, dx += dy·w.
+  /// Overwrites dw = dyᵀ·x, db = Σ_rows dy and, if `dx` is given, dx = dy·w. Overwriting
+  /// rather than accumulating spares a pass that zeroes every gradient before each step.
   public func backward(dy: FloatView, x: FloatView, dx: MutableFloatView?, batch: Int, parameters: ParameterStore) {
     precondition(dy.count >= batch * outputs && x.count >= batch * inputs, "linear backward: buffer too small")
     let w = parameters.values(weightSlot)
     let dw = parameters.gradients(weightSlot), db = parameters.gradients(biasSlot)
     gemm(
       .transposed, .none, m: outputs, n: inputs, k: batch, a: dy.baseAddress!, lda: outputs,
-      b: x.baseAddress!, ldb: inputs, beta: 1, c: dw.baseAddress!, ldc: inputs)
+      b: x.baseAddress!, ldb: inputs, beta: 0, c: dw.baseAddress!, ldc: inputs)
+    db.update(repeating: 0)
     for row in 0..<batch {
       let g = dy.baseAddress! + row * outputs
       for o in 0..<outputs { db[o] += g[o] }
@@ -51,7 +53,7 @@ public struct Linear: Sendable {
       precondition(dx.count >= batch * inputs, "linear backward: dx too small")
       gemm(
         .none, .none, m: batch, n: inputs, k: outputs, a: dy.baseAddress!, lda: outputs,
-        b: w.baseAddress!, ldb: inputs, beta: 1, c: dx.baseAddress!, ldc: inputs)
+        b: w.baseAddress!, ldb: inputs, beta: 0, c: dx.baseAddress!, ldc: inputs)
     }
   }
 }
@@ -64,10 +66,10 @@ public enum Activation {
   }
 
   // forward was: y = max(x, 0)
-  // so:          dx += dy · [y > 0]   (uses the cached output)
-  /// Accumulates dx; `y` is the forward output.
+  // so:          dx = dy · [y > 0]   (uses the cached output)
+  /// Overwrites dx; `y` is the forward output. dx may be dy's buffer.
   public static func reluBackward(dy: FloatView, y: FloatView, dx: MutableFloatView, count: Int) {
-    for i in 0..<count where y[i] > 0 { dx[i] += dy[i] }
+    for i in 0..<count { dx[i] = y[i] > 0 ? dy[i] : 0 }
   }
 
   /// y = 1 / (1 + e^(−x)), written so that large |x| neither overflows nor loses y near 0.

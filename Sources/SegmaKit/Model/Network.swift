@@ -100,20 +100,13 @@ public final class Network {
     return output
   }
 
-  /// Back-propagates `dOutput` through every layer, accumulating parameter gradients
-  /// and, if `dInput` is given, ∂L/∂input into it.
+  /// Back-propagates `dOutput` through every layer, overwriting the gradients of the
+  /// layers' parameters and, if `dInput` is given, ∂L/∂input.
   public func backward(batch: Int, parameters: ParameterStore, dInput: MutableFloatView?) {
     guard let input else { preconditionFailure("backward before forward") }
     for i in stride(from: layers.count - 1, through: 0, by: -1) {
       let x = i == 0 ? input : FloatView(outputs[i - 1])
-      let dx: MutableFloatView?
-      if i == 0 {
-        dx = dInput
-      } else {
-        dx = dOutputs[i - 1]
-        // Layers accumulate into dx; this step's gradient starts from zero.
-        MutableFloatView(rebasing: dOutputs[i - 1][0..<(batch * layers[i].inputSize)]).update(repeating: 0)
-      }
+      let dx = i == 0 ? dInput : dOutputs[i - 1]
       let dy = FloatView(dOutputs[i])
       switch layers[i] {
       case .linear(let linear): linear.backward(dy: dy, x: x, dx: dx, batch: batch, parameters: parameters)

@@ -55,8 +55,4 @@ public final class ParameterStore {
     let s = slots[slot]
     return MutableFloatView(rebasing: block[s.offset..<(s.offset + s.count)])
   }
-
-  public func zeroGradients() {
-    gradients.update(repeating: 0)
-  }
 }

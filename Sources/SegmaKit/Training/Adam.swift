@@ -1,3 +1,5 @@
+import CKernels
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -25,18 +27,15 @@ public struct Adam: Sendable {
 
   /// The global L2 norm of all gradients.
   public static func gradientNorm(_ store: ParameterStore) -> Double {
-    var sum: Double = 0
-    let g = store.gradients
-    var i = 0
-    // Partial sums in Float over short runs, added in Double: fast and accurate enough.
-    while i < g.count {
-      let end = min(i + 1024, g.count)
-      var partial: Float = 0
-      for j in i..<end { partial += g[j] * g[j] }
-      sum += Double(partial)
-      i = end
+    let g = store.gradients.baseAddress!
+    // One partial sum per worker, added in worker order: the same result for a thread count.
+    return withUnsafeTemporaryAllocation(of: Double.self, capacity: ComputeThreads.maximum) { partials in
+      partials.initialize(repeating: 0)
+      parallelParts(store.count, grain: 1 << 16) { worker, range in
+        partials[worker] = segma_sum_of_squares(g + range.lowerBound, range.count)
+      }
+      return partials.reduce(0, +).squareRoot()
     }
-    return sum.squareRoot()
   }
 
   /// One update of every parameter from its gradient; returns the gradient norm before clipping.
@@ -47,18 +46,17 @@ public struct Adam: Sendable {
     store.step += 1
     let t = Float(store.step)
     let correction1 = 1 - powf(beta1, t), correction2 = 1 - powf(beta2, t)
+    // Same as PyTorch: denominator √v / √(1−β₂ᵗ) + ε, step lr / (1−β₁ᵗ).
     let stepSize = learningRate / correction1
     let inverseRootCorrection2 = 1 / correction2.squareRoot()
-    let (p, g, m, v) = (store.values, store.gradients, store.firstMoments, store.secondMoments)
-    let (b1, b2, eps) = (beta1, beta2, epsilon)
-    for i in 0..<store.count {
-      let gradient = g[i] * clip
-      let first = b1 * m[i] + (1 - b1) * gradient
-      let second = b2 * v[i] + (1 - b2) * gradient * gradient
-      m[i] = first
-      v[i] = second
-      // Same as PyTorch: denominator √v / √(1−β₂ᵗ) + ε, step lr / (1−β₁ᵗ).
-      p[i] -= stepSize * first / (second.squareRoot() * inverseRootCorrection2 + eps)
+    let (p, g, m, v) = (
+      store.values.baseAddress!, store.gradients.baseAddress!, store.firstMoments.baseAddress!,
+      store.secondMoments.baseAddress!
+    )
+    parallelParts(store.count, grain: 1 << 16) { _, range in
+      let i = range.lowerBound
+      segma_adam_update(
+        p + i, g + i, m + i, v + i, range.count, clip, beta1, beta2, stepSize, inverseRootCorrection2, epsilon)
     }
     return norm
   }

@@ -127,10 +127,11 @@ public final class Trainer {
     labelledOrder.shuffle(using: &random)
     var labelledCursor = 0
     var sum = StepMetrics()
+    var labelled: [Int] = []
+    labelled.reserveCapacity(labelledBatch)
     for step in 0..<stepsPerEpoch {
       let batch = order[(step * settings.batchSize)..<min((step + 1) * settings.batchSize, data.count)]
-      var labelled: [Int] = []
-      labelled.reserveCapacity(labelledBatch)
+      labelled.removeAll(keepingCapacity: true)
       for _ in 0..<labelledBatch {
         if labelledCursor == labelledOrder.count {
           labelledOrder.shuffle(using: &random)
@@ -171,11 +172,13 @@ public final class Trainer {
       }
     }
     let parameters = model.parameters
-    parameters.zeroGradients()
+    // The layers overwrite their gradients in backward; only the means' gradient,
+    // which the two loss terms add to, starts from zero.
+    let dMeans = parameters.gradients(model.architecture.meansSlot)
+    dMeans.update(repeating: 0)
     let latents = model.encode(FloatView(inputs), batch: bu + bl)
     let dLatents = model.encoder.dOutput
     MutableFloatView(rebasing: dLatents[0..<((bu + bl) * d)]).update(repeating: 0)
-    let dMeans = parameters.gradients(model.architecture.meansSlot)
     let means = FloatView(model.means)
     var metrics = StepMetrics()
     metrics.unlabelledCount = bu

@@ -36,7 +36,7 @@ extension Segma {
     func run() throws {
       let diagnostics = runOptions.makeDiagnostics()
       try runCommand(diagnostics) {
-        setBLASThreads(runOptions.threads)
+        ComputeThreads.set(runOptions.threads)
         let loaded = try modelOptions.load()
         let model = loaded.model
         let folders = try ClassFolders.scan(testDirectory, glob: images.glob)

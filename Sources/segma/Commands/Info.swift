@@ -163,7 +163,8 @@ extension Segma {
         Fact("version", system.version), Fact("blas", system.blasConfig), Fact("blas kernel", system.blasCore),
         Fact(label: "OPENBLAS_CORETYPE", text: system.coreTypeOverride ?? "(not set)",
           json: [("openblas_coretype", system.coreTypeOverride.map { .string($0) } ?? .null)]),
-        Fact("blas threads", system.blasThreads), Fact("cores", system.cores),
+        // OpenBLAS runs single-threaded inside each of segma's workers (SegmaKit.ComputeThreads).
+        Fact("threads", runOptions.threads), Fact("cores", system.cores),
       ]
     }
   }

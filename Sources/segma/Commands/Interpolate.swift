@@ -41,7 +41,7 @@ extension Segma {
     func run() throws {
       let diagnostics = runOptions.makeDiagnostics()
       try runCommand(diagnostics) {
-        setBLASThreads(runOptions.threads)
+        ComputeThreads.set(runOptions.threads)
         let coder = LatentCoder(loaded: try modelOptions.load(), images: input.images, threads: runOptions.threads)
         let source = try RecordSource(input: input, coder: coder, diagnostics: diagnostics)
         let sink = try RecordSink(options: output, coder: coder, diagnostics: diagnostics)

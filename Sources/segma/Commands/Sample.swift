@@ -40,7 +40,7 @@ extension Segma {
     func run() throws {
       let diagnostics = runOptions.makeDiagnostics()
       try runCommand(diagnostics) {
-        setBLASThreads(runOptions.threads)
+        ComputeThreads.set(runOptions.threads)
         let coder = LatentCoder(loaded: try modelOptions.load(), images: images, threads: runOptions.threads)
         let k = try Stage.classIndex(className, option: "--class", in: coder.model)
         let config = coder.model.config

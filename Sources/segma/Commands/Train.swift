@@ -93,7 +93,7 @@ extension Segma {
     func run() throws {
       let diagnostics = runOptions.makeDiagnostics()
       try runCommand(diagnostics) {
-        setBLASThreads(runOptions.threads)
+        ComputeThreads.set(runOptions.threads)
         let folders = try ClassFolders.scan(dataDirectory, glob: images.glob)
         guard folders.classNames.count >= 2 else {
           throw ValidationError("\(dataDirectory) needs at least two class folders; found \(folders.classNames).")

@@ -1,10 +1,11 @@
 import ArgumentParser
 import Foundation
+import SegmaKit
 
 /// Options every command shares: threads, quiet, verbose.
 struct RunOptions: ParsableArguments {
   @Option(
-    name: [.short, .customLong("threads")],
+    name: [.customShort("j"), .customLong("threads")],
     help: ArgumentHelp("Worker threads (default: all cores).", valueName: "n"))
   var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 

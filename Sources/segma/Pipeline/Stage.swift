@@ -10,7 +10,7 @@ enum Stage {
     input: InputOptions, output: OutputOptions?, model modelOptions: ModelOptions, runOptions: RunOptions,
     diagnostics: Diagnostics, prepare: (LatentCoder) throws -> (LatentRecord) -> [Record]
   ) throws {
-    setBLASThreads(runOptions.threads)
+    ComputeThreads.set(runOptions.threads)
     let coder = LatentCoder(loaded: try modelOptions.load(), images: input.images, threads: runOptions.threads)
     let transform = try prepare(coder)
     let source = try RecordSource(input: input, coder: coder, diagnostics: diagnostics)

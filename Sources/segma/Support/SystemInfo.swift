@@ -8,7 +8,6 @@ struct SystemInfo {
   var blasConfig = String(cString: openblas_get_config())
   /// The kernel family OpenBLAS chose for this CPU at load time, e.g. "Prescott" or "SkylakeX".
   var blasCore = String(cString: openblas_get_corename())
-  var blasThreads = Int(openblas_get_num_threads())
   var cores = ProcessInfo.processInfo.activeProcessorCount
   var coreTypeOverride = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"]
 }

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import segma
+import SegmaKit
 
 /// DESIGN §9: re-execute with a better OPENBLAS_CORETYPE only when it helps.
 @Suite struct BLASKernelTests {
