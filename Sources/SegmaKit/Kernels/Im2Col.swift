@@ -4,20 +4,23 @@
 /// Legend: C channels, H/W input height/width, Ho/Wo output height/width
 /// (Ho = H/2, Wo = W/2). `cols` is (C·16, Ho·Wo), row r = c·16 + ky·4 + kx,
 /// column j = oy·Wo + ox, holding image[c, 2·oy − 1 + ky, 2·ox − 1 + kx]
-/// (0 where that falls in the padding).
+/// (0 where that falls in the padding). Rows are `rowStride` apart, so the columns
+/// of several images can sit side by side in one matrix for one GEMM.
 enum Im2Col {
   static let kernel = 4
   static let stride = 2
   static let padding = 1
 
   /// Overwrites cols (C·16, Ho·Wo) from image (C, H, W).
-  static func im2col(image: UnsafePointer<Float>, channels: Int, height: Int, width: Int, cols: UnsafeMutablePointer<Float>) {
+  static func im2col(
+    image: UnsafePointer<Float>, channels: Int, height: Int, width: Int, cols: UnsafeMutablePointer<Float>,
+    rowStride: Int
+  ) {
     let (outHeight, outWidth) = (height / 2, width / 2)
-    let plane = outHeight * outWidth
     for c in 0..<channels {
       for ky in 0..<4 {
         for kx in 0..<4 {
-          let row = cols + ((c * 4 + ky) * 4 + kx) * plane
+          let row = cols + ((c * 4 + ky) * 4 + kx) * rowStride
           for oy in 0..<outHeight {
             let y = 2 * oy - 1 + ky
             let out = row + oy * outWidth
@@ -37,13 +40,15 @@ enum Im2Col {
   }
 
   /// The adjoint of im2col: accumulates each column entry into image (C, H, W).
-  static func col2im(cols: UnsafePointer<Float>, channels: Int, height: Int, width: Int, image: UnsafeMutablePointer<Float>) {
+  static func col2im(
+    cols: UnsafePointer<Float>, rowStride: Int, channels: Int, height: Int, width: Int,
+    image: UnsafeMutablePointer<Float>
+  ) {
     let (outHeight, outWidth) = (height / 2, width / 2)
-    let plane = outHeight * outWidth
     for c in 0..<channels {
       for ky in 0..<4 {
         for kx in 0..<4 {
-          let row = cols + ((c * 4 + ky) * 4 + kx) * plane
+          let row = cols + ((c * 4 + ky) * 4 + kx) * rowStride
           for oy in 0..<outHeight {
             let y = 2 * oy - 1 + ky
             guard y >= 0 && y < height else { continue }

@@ -14,28 +14,41 @@ import Darwin
 /// with OpenBLAS's own threads, its idle workers spin in `sched_yield` while Adam or
 /// the loss runs on one core, and every non-GEMM pass ran on one thread.
 public enum ComputeThreads {
-  /// Workers a kernel may use; set once at start-up by the command line.
-  nonisolated(unsafe) public private(set) static var count = 1
+  /// Workers a kernel may use: the innermost `with` scope's count, else the process's.
+  public static var count: Int { scoped ?? processWide }
 
   /// The most workers any kernel will use: buffers per worker are sized for it.
   public static let maximum = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
+  nonisolated(unsafe) private static var processWide = 1
+  @TaskLocal private static var scoped: Int?
+
+  /// Sets the count for the whole process: the command line does this once, at start-up.
   public static func set(_ threads: Int) {
-    count = min(max(1, threads), maximum)
     openblas_set_num_threads(1)
+    processWide = clamped(threads)
   }
+
+  /// Runs `body` with `threads` workers, leaving other tasks' count alone (tests run side by side).
+  public static func with<Result>(_ threads: Int, _ body: () throws -> Result) rethrows -> Result {
+    openblas_set_num_threads(1)
+    return try $scoped.withValue(clamped(threads)) { try body() }
+  }
+
+  private static func clamped(_ threads: Int) -> Int { min(max(1, threads), maximum) }
 }
 
 /// Calls `body(worker, range)` for contiguous, nearly equal parts of 0..<count, one per
-/// worker, on up to `ComputeThreads.count` threads. Parts are at least `grain` long, so a
-/// small loop stays on the calling thread. The split depends only on `count`, `grain`
-/// and the thread count, never on scheduling, so results are deterministic.
-@inline(__always)
-func parallelParts(_ count: Int, grain: Int, _ body: (_ worker: Int, _ range: Range<Int>) -> Void) {
+/// worker, on up to `ComputeThreads.count` threads, and returns how many workers ran.
+/// Parts are at least `grain` long, so a small loop stays on the calling thread. The
+/// split depends only on `count`, `grain` and the thread count, never on scheduling,
+/// so results are deterministic.
+@discardableResult @inline(__always)
+func parallelParts(_ count: Int, grain: Int, _ body: (_ worker: Int, _ range: Range<Int>) -> Void) -> Int {
   let workers = min(ComputeThreads.count, max(1, count / max(1, grain)))
   guard workers > 1 else {
     if count > 0 { body(0, 0..<count) }
-    return
+    return 1
   }
   withoutActuallyEscaping(body) { body in
     // Each worker writes only its own part, so sharing the closure is safe.
@@ -44,4 +57,5 @@ func parallelParts(_ count: Int, grain: Int, _ body: (_ worker: Int, _ range: Ra
       part(worker, (worker * count / workers)..<((worker + 1) * count / workers))
     }
   }
+  return workers
 }

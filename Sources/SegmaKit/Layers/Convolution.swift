@@ -1,8 +1,80 @@
 /// Convolutions with 4x4 kernels, stride 2, padding 1, through im2col + SGEMM.
 ///
-/// Legend: B batch, C/O in/out channels, H/W input side, Ho/Wo output side.
-/// Images are planar (C, H, W) per sample; weights use PyTorch's layouts so the
-/// reference check can load the same tensors.
+/// Legend: B batch, C/O in/out channels, H/W input side, P the number of positions
+/// one image's columns have, n images in a chunk. Images are planar (C, H, W) per
+/// sample; weights use PyTorch's layouts so the reference check can load the same tensors.
+///
+/// The batch is split over the workers (`ComputeThreads`); each worker puts the
+/// columns of a chunk of its images side by side, so one single-threaded GEMM covers
+/// the chunk (a GEMM per image had 4 to 256 columns, too few for SGEMM to run near
+/// its peak). Each worker adds its images' weight gradients into a share of its own;
+/// the shares are summed in worker order afterwards.
+
+/// Columns per GEMM that keep SGEMM near its peak at these shapes.
+private let columnsPerChunk = 2048
+
+/// A worker's part of the layer's scratch, carved in a fixed order.
+private struct Workspace {
+  let columns: UnsafeMutablePointer<Float>
+  let dColumns: UnsafeMutablePointer<Float>
+  /// The chunk's images with channels outermost: (channels, n·P).
+  let channelMajor: UnsafeMutablePointer<Float>
+  let dWeights: UnsafeMutablePointer<Float>
+  let dBias: UnsafeMutablePointer<Float>
+
+  /// Floats a worker needs for `columnRows` x `chunkColumns` columns, `channelRows` channel-major rows
+  /// and `weights` + `bias` gradient floats.
+  static func size(columnRows: Int, channelRows: Int, chunkColumns: Int, weights: Int, bias: Int) -> Int {
+    (2 * columnRows + channelRows) * chunkColumns + weights + bias
+  }
+
+  init(
+    _ scratch: MutableFloatView, worker: Int, perWorker: Int, columnRows: Int, channelRows: Int, chunkColumns: Int,
+    weights: Int, bias: Int
+  ) {
+    precondition(scratch.count >= (worker + 1) * perWorker, "convolution: scratch too small")
+    var next = scratch.baseAddress! + worker * perWorker
+    func take(_ count: Int) -> UnsafeMutablePointer<Float> {
+      defer { next += count }
+      return next
+    }
+    columns = take(columnRows * chunkColumns)
+    dColumns = take(columnRows * chunkColumns)
+    channelMajor = take(channelRows * chunkColumns)
+    dWeights = take(weights)
+    dBias = take(bias)
+  }
+}
+
+/// The chunks of `images`, `size` images at most each.
+private func chunks(_ images: Range<Int>, size: Int) -> some Sequence<Range<Int>> {
+  stride(from: images.lowerBound, to: images.upperBound, by: size).lazy.map { $0..<min($0 + size, images.upperBound) }
+}
+
+/// Copies images (n, channels, P) starting at `source` into (channels, n·P), or back.
+private func transposeChunk(
+  _ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, images: Int, channels: Int, plane: Int,
+  toChannelMajor: Bool
+) {
+  for i in 0..<images {
+    for c in 0..<channels {
+      let imageMajor = i * channels * plane + c * plane, channelMajor = c * images * plane + i * plane
+      let (from, to) = toChannelMajor ? (imageMajor, channelMajor) : (channelMajor, imageMajor)
+      (target + to).update(from: source + from, count: plane)
+    }
+  }
+}
+
+/// dw = Σ over workers of their shares, db likewise, in worker order.
+private func sumShares(into dw: MutableFloatView, _ db: MutableFloatView, workers: Int, workspace: (Int) -> Workspace) {
+  dw.update(repeating: 0)
+  db.update(repeating: 0)
+  for worker in 0..<workers {
+    let share = workspace(worker)
+    for i in dw.indices { dw[i] += share.dWeights[i] }
+    for o in db.indices { db[o] += share.dBias[o] }
+  }
+}
 
 /// y (B, O, H/2, W/2) = conv(x (B, C, H, W), w (O, C, 4, 4)) + b (O).
 public struct Conv2D: Sendable {
@@ -18,62 +90,99 @@ public struct Conv2D: Sendable {
   }
 
   public var inputSize: Int { inChannels * height * width }
-  public var outputSize: Int { outChannels * (height / 2) * (width / 2) }
-  /// Floats of scratch `forward`/`backward` need: one image's columns.
-  public var scratchSize: Int { inChannels * 16 * (height / 2) * (width / 2) }
+  public var outputSize: Int { outChannels * plane }
+  /// Output positions per image: the columns of its im2col matrix.
+  private var plane: Int { (height / 2) * (width / 2) }
+  private var patch: Int { inChannels * 16 }
+  private var imagesPerChunk: Int { max(1, columnsPerChunk / plane) }
 
-  /// Overwrites y. `scratch` holds at least `scratchSize` floats.
+  /// Floats of scratch one worker needs; the caller provides `ComputeThreads.maximum` times this.
+  public var scratchSize: Int {
+    Workspace.size(
+      columnRows: patch, channelRows: outChannels, chunkColumns: imagesPerChunk * plane,
+      weights: outChannels * patch, bias: outChannels)
+  }
+
+  private func workspace(_ scratch: MutableFloatView, _ worker: Int) -> Workspace {
+    Workspace(
+      scratch, worker: worker, perWorker: scratchSize, columnRows: patch, channelRows: outChannels,
+      chunkColumns: imagesPerChunk * plane, weights: outChannels * patch, bias: outChannels)
+  }
+
+  /// Overwrites y.
   public func forward(x: FloatView, y: MutableFloatView, batch: Int, parameters: ParameterStore, scratch: MutableFloatView) {
-    precondition(x.count >= batch * inputSize && y.count >= batch * outputSize && scratch.count >= scratchSize)
-    let w = parameters.values(weightSlot), b = parameters.values(biasSlot)
-    let plane = (height / 2) * (width / 2)
-    for n in 0..<batch {
-      Im2Col.im2col(
-        image: x.baseAddress! + n * inputSize, channels: inChannels, height: height, width: width,
-        cols: scratch.baseAddress!)
-      let out = y.baseAddress! + n * outputSize
-      // y_n (O, Ho·Wo) = w (O, C·16) · cols (C·16, Ho·Wo)
-      gemm(
-        .none, .none, m: outChannels, n: plane, k: inChannels * 16, a: w.baseAddress!, lda: inChannels * 16,
-        b: scratch.baseAddress!, ldb: plane, beta: 0, c: out, ldc: plane)
-      for o in 0..<outChannels {
-        for j in 0..<plane { out[o * plane + j] += b[o] }
+    precondition(x.count >= batch * inputSize && y.count >= batch * outputSize)
+    let w = parameters.values(weightSlot).baseAddress!, b = parameters.values(biasSlot)
+    parallelParts(batch, grain: 1) { worker, images in
+      let space = workspace(scratch, worker)
+      for chunk in chunks(images, size: imagesPerChunk) {
+        let columns = chunk.count * plane
+        for (i, n) in chunk.enumerated() {
+          Im2Col.im2col(
+            image: x.baseAddress! + n * inputSize, channels: inChannels, height: height, width: width,
+            cols: space.columns + i * plane, rowStride: columns)
+        }
+        // (O, n·P) = w (O, C·16) · columns (C·16, n·P)
+        gemmOnOneThread(
+          .none, .none, outChannels, columns, patch, 1, w, patch, space.columns, columns, 0, space.channelMajor, columns)
+        for o in 0..<outChannels {
+          let row = space.channelMajor + o * columns
+          for j in 0..<columns { row[j] += b[o] }
+        }
+        transposeChunk(
+          space.channelMajor, y.baseAddress! + chunk.lowerBound * outputSize, images: chunk.count,
+          channels: outChannels, plane: plane, toChannelMajor: false)
       }
     }
   }
 
   // forward was: y_n = w · im2col(x_n) + b
   // so:          dw = Σ_n dy_n · im2col(x_n)ᵀ,  db = Σ_n Σ dy_n,  dx_n = col2im(wᵀ · dy_n)
-  /// Overwrites the parameter gradients and, if given, dx. `scratch` holds 2 · `scratchSize` floats.
+  /// Overwrites the parameter gradients and, if given, dx.
   public func backward(
     dy: FloatView, x: FloatView, dx: MutableFloatView?, batch: Int, parameters: ParameterStore,
     scratch: MutableFloatView
   ) {
-    precondition(scratch.count >= 2 * scratchSize)
-    let w = parameters.values(weightSlot)
-    let dw = parameters.gradients(weightSlot), db = parameters.gradients(biasSlot)
-    let plane = (height / 2) * (width / 2)
-    let cols = scratch.baseAddress!, dCols = scratch.baseAddress! + scratchSize
-    dw.update(repeating: 0)
-    db.update(repeating: 0)
-    for n in 0..<batch {
-      let g = dy.baseAddress! + n * outputSize
-      Im2Col.im2col(image: x.baseAddress! + n * inputSize, channels: inChannels, height: height, width: width, cols: cols)
-      gemm(
-        .none, .transposed, m: outChannels, n: inChannels * 16, k: plane, a: g, lda: plane, b: cols, ldb: plane,
-        beta: 1, c: dw.baseAddress!, ldc: inChannels * 16)
-      for o in 0..<outChannels {
-        var sum: Float = 0
-        for j in 0..<plane { sum += g[o * plane + j] }
-        db[o] += sum
+    let w = parameters.values(weightSlot).baseAddress!
+    let workers = parallelParts(batch, grain: 1) { worker, images in
+      let space = workspace(scratch, worker)
+      space.dWeights.update(repeating: 0, count: outChannels * patch)
+      space.dBias.update(repeating: 0, count: outChannels)
+      for chunk in chunks(images, size: imagesPerChunk) {
+        let columns = chunk.count * plane
+        let dyChunk = space.channelMajor
+        transposeChunk(
+          dy.baseAddress! + chunk.lowerBound * outputSize, dyChunk, images: chunk.count, channels: outChannels,
+          plane: plane, toChannelMajor: true)
+        for (i, n) in chunk.enumerated() {
+          Im2Col.im2col(
+            image: x.baseAddress! + n * inputSize, channels: inChannels, height: height, width: width,
+            cols: space.columns + i * plane, rowStride: columns)
+        }
+        // share of dw (O, C·16) += dy (O, n·P) · columnsᵀ
+        gemmOnOneThread(
+          .none, .transposed, outChannels, patch, columns, 1, dyChunk, columns, space.columns, columns, 1,
+          space.dWeights, patch)
+        for o in 0..<outChannels {
+          var sum: Float = 0
+          for j in 0..<columns { sum += dyChunk[o * columns + j] }
+          space.dBias[o] += sum
+        }
+        guard let dx else { continue }
+        // dColumns (C·16, n·P) = wᵀ · dy
+        gemmOnOneThread(
+          .transposed, .none, patch, columns, outChannels, 1, w, patch, dyChunk, columns, 0, space.dColumns, columns)
+        for (i, n) in chunk.enumerated() {
+          let image = dx.baseAddress! + n * inputSize
+          image.update(repeating: 0, count: inputSize)
+          Im2Col.col2im(
+            cols: space.dColumns + i * plane, rowStride: columns, channels: inChannels, height: height, width: width,
+            image: image)
+        }
       }
-      if let dx {
-        gemm(
-          .transposed, .none, m: inChannels * 16, n: plane, k: outChannels, a: w.baseAddress!, lda: inChannels * 16,
-          b: g, ldb: plane, beta: 0, c: dCols, ldc: plane)
-        (dx.baseAddress! + n * inputSize).update(repeating: 0, count: inputSize)
-        Im2Col.col2im(cols: dCols, channels: inChannels, height: height, width: width, image: dx.baseAddress! + n * inputSize)
-      }
+    }
+    sumShares(into: parameters.gradients(weightSlot), parameters.gradients(biasSlot), workers: workers) {
+      workspace(scratch, $0)
     }
   }
 }
@@ -91,57 +200,95 @@ public struct ConvTranspose2D: Sendable {
     (self.weightSlot, self.biasSlot) = (weightSlot, biasSlot)
   }
 
-  public var inputSize: Int { inChannels * height * width }
-  public var outputSize: Int { outChannels * 4 * height * width }
-  public var scratchSize: Int { outChannels * 16 * height * width }
+  public var inputSize: Int { inChannels * plane }
+  public var outputSize: Int { outChannels * 4 * plane }
+  /// Input positions per image: the columns of the output's im2col matrix.
+  private var plane: Int { height * width }
+  private var patch: Int { outChannels * 16 }
+  private var imagesPerChunk: Int { max(1, columnsPerChunk / plane) }
 
-  /// Overwrites y. `scratch` holds at least `scratchSize` floats.
+  /// Floats of scratch one worker needs; the caller provides `ComputeThreads.maximum` times this.
+  public var scratchSize: Int {
+    Workspace.size(
+      columnRows: patch, channelRows: 2 * inChannels, chunkColumns: imagesPerChunk * plane,
+      weights: inChannels * patch, bias: outChannels)
+  }
+
+  private func workspace(_ scratch: MutableFloatView, _ worker: Int) -> Workspace {
+    Workspace(
+      scratch, worker: worker, perWorker: scratchSize, columnRows: patch, channelRows: 2 * inChannels,
+      chunkColumns: imagesPerChunk * plane, weights: inChannels * patch, bias: outChannels)
+  }
+
+  /// Overwrites y.
   public func forward(x: FloatView, y: MutableFloatView, batch: Int, parameters: ParameterStore, scratch: MutableFloatView) {
-    precondition(x.count >= batch * inputSize && y.count >= batch * outputSize && scratch.count >= scratchSize)
-    let w = parameters.values(weightSlot), b = parameters.values(biasSlot)
-    let plane = height * width, outPlane = 4 * plane
-    for n in 0..<batch {
-      // cols (O·16, H·W) = wᵀ (O·16, C) · x_n (C, H·W), then scattered into the doubled image.
-      gemm(
-        .transposed, .none, m: outChannels * 16, n: plane, k: inChannels, a: w.baseAddress!, lda: outChannels * 16,
-        b: x.baseAddress! + n * inputSize, ldb: plane, beta: 0, c: scratch.baseAddress!, ldc: plane)
-      let out = y.baseAddress! + n * outputSize
-      for o in 0..<outChannels {
-        for j in 0..<outPlane { out[o * outPlane + j] = b[o] }
+    precondition(x.count >= batch * inputSize && y.count >= batch * outputSize)
+    let w = parameters.values(weightSlot).baseAddress!, b = parameters.values(biasSlot)
+    parallelParts(batch, grain: 1) { worker, images in
+      let space = workspace(scratch, worker)
+      for chunk in chunks(images, size: imagesPerChunk) {
+        let columns = chunk.count * plane
+        transposeChunk(
+          x.baseAddress! + chunk.lowerBound * inputSize, space.channelMajor, images: chunk.count,
+          channels: inChannels, plane: plane, toChannelMajor: true)
+        // columns (O·16, n·P) = wᵀ (O·16, C) · x (C, n·P), then scattered into the doubled images.
+        gemmOnOneThread(
+          .transposed, .none, patch, columns, inChannels, 1, w, patch, space.channelMajor, columns, 0, space.columns,
+          columns)
+        for (i, n) in chunk.enumerated() {
+          let out = y.baseAddress! + n * outputSize
+          for o in 0..<outChannels { (out + o * 4 * plane).update(repeating: b[o], count: 4 * plane) }
+          Im2Col.col2im(
+            cols: space.columns + i * plane, rowStride: columns, channels: outChannels, height: 2 * height,
+            width: 2 * width, image: out)
+        }
       }
-      Im2Col.col2im(cols: scratch.baseAddress!, channels: outChannels, height: 2 * height, width: 2 * width, image: out)
     }
   }
 
   // forward was: y_n = col2im(wᵀ · x_n) + b
-  // so:          dCols = im2col(dy_n),  dw = Σ_n x_n · dColsᵀ,  dx_n = w · dCols,  db = Σ_n Σ dy_n
-  /// Overwrites the parameter gradients and, if given, dx. `scratch` holds `scratchSize` floats.
+  // so:          dColumns = im2col(dy_n),  dw = Σ_n x_n · dColumnsᵀ,  dx_n = w · dColumns,  db = Σ_n Σ dy_n
+  /// Overwrites the parameter gradients and, if given, dx.
   public func backward(
     dy: FloatView, x: FloatView, dx: MutableFloatView?, batch: Int, parameters: ParameterStore,
     scratch: MutableFloatView
   ) {
-    precondition(scratch.count >= scratchSize)
-    let w = parameters.values(weightSlot)
-    let dw = parameters.gradients(weightSlot), db = parameters.gradients(biasSlot)
-    let plane = height * width, outPlane = 4 * plane
-    dw.update(repeating: 0)
-    db.update(repeating: 0)
-    for n in 0..<batch {
-      let g = dy.baseAddress! + n * outputSize
-      Im2Col.im2col(image: g, channels: outChannels, height: 2 * height, width: 2 * width, cols: scratch.baseAddress!)
-      gemm(
-        .none, .transposed, m: inChannels, n: outChannels * 16, k: plane, a: x.baseAddress! + n * inputSize, lda: plane,
-        b: scratch.baseAddress!, ldb: plane, beta: 1, c: dw.baseAddress!, ldc: outChannels * 16)
-      if let dx {
-        gemm(
-          .none, .none, m: inChannels, n: plane, k: outChannels * 16, a: w.baseAddress!, lda: outChannels * 16,
-          b: scratch.baseAddress!, ldb: plane, beta: 0, c: dx.baseAddress! + n * inputSize, ldc: plane)
+    let w = parameters.values(weightSlot).baseAddress!
+    let workers = parallelParts(batch, grain: 1) { worker, images in
+      let space = workspace(scratch, worker)
+      space.dWeights.update(repeating: 0, count: inChannels * patch)
+      space.dBias.update(repeating: 0, count: outChannels)
+      for chunk in chunks(images, size: imagesPerChunk) {
+        let columns = chunk.count * plane
+        let xChunk = space.channelMajor, dxChunk = space.channelMajor + inChannels * columns
+        for (i, n) in chunk.enumerated() {
+          let g = dy.baseAddress! + n * outputSize
+          Im2Col.im2col(
+            image: g, channels: outChannels, height: 2 * height, width: 2 * width,
+            cols: space.dColumns + i * plane, rowStride: columns)
+          for o in 0..<outChannels {
+            var sum: Float = 0
+            for j in 0..<(4 * plane) { sum += g[o * 4 * plane + j] }
+            space.dBias[o] += sum
+          }
+        }
+        transposeChunk(
+          x.baseAddress! + chunk.lowerBound * inputSize, xChunk, images: chunk.count, channels: inChannels,
+          plane: plane, toChannelMajor: true)
+        // share of dw (C, O·16) += x (C, n·P) · dColumnsᵀ
+        gemmOnOneThread(
+          .none, .transposed, inChannels, patch, columns, 1, xChunk, columns, space.dColumns, columns, 1,
+          space.dWeights, patch)
+        guard let dx else { continue }
+        // dx (C, n·P) = w (C, O·16) · dColumns
+        gemmOnOneThread(.none, .none, inChannels, columns, patch, 1, w, patch, space.dColumns, columns, 0, dxChunk, columns)
+        transposeChunk(
+          dxChunk, dx.baseAddress! + chunk.lowerBound * inputSize, images: chunk.count, channels: inChannels,
+          plane: plane, toChannelMajor: false)
       }
-      for o in 0..<outChannels {
-        var sum: Float = 0
-        for j in 0..<outPlane { sum += g[o * outPlane + j] }
-        db[o] += sum
-      }
+    }
+    sumShares(into: parameters.gradients(weightSlot), parameters.gradients(biasSlot), workers: workers) {
+      workspace(scratch, $0)
     }
   }
 }

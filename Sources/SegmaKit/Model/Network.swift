@@ -30,10 +30,11 @@ public enum Layer: Sendable {
     }
   }
 
+  /// Scratch floats per worker.
   var scratchSize: Int {
     switch self {
     case .linear, .relu: 0
-    case .conv(let c): 2 * c.scratchSize
+    case .conv(let c): c.scratchSize
     case .convTranspose(let c): c.scratchSize
     }
   }
@@ -57,7 +58,7 @@ public final class Network {
     self.layers = layers
     self.maxBatch = maxBatch
     let sizes = layers.map { $0.outputSize * maxBatch }
-    let scratchSize = layers.map(\.scratchSize).max() ?? 0
+    let scratchSize = ComputeThreads.maximum * (layers.map(\.scratchSize).max() ?? 0)
     let block = MutableFloatView.allocate(capacity: 2 * sizes.reduce(0, +) + scratchSize)
     block.initialize(repeating: 0)
     self.block = block
