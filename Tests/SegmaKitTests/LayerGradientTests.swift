@@ -78,6 +78,13 @@ import Testing
                outputSize: conv.outputSize, batch: 2, seed: 2)
   }
 
+  /// A 2x2 input: every kernel column but one of each row falls in the padding.
+  @Test func conv2DOnTheSmallestSide() {
+    let conv = Conv2D(inChannels: 2, outChannels: 3, height: 2, width: 2, weightSlot: 0, biasSlot: 1)
+    checkLayer(.conv(conv), layout: [("w", [3, 2, 4, 4]), ("b", [3])], inputSize: conv.inputSize,
+               outputSize: conv.outputSize, batch: 2, seed: 5)
+  }
+
   @Test func convTranspose2D() {
     let conv = ConvTranspose2D(inChannels: 3, outChannels: 2, height: 3, width: 2, weightSlot: 0, biasSlot: 1)
     checkLayer(.convTranspose(conv), layout: [("w", [3, 2, 4, 4]), ("b", [2])], inputSize: conv.inputSize,

@@ -28,11 +28,12 @@ enum Im2Col {
               for ox in 0..<outWidth { out[ox] = 0 }
               continue
             }
-            let source = image + (c * height + y) * width
-            for ox in 0..<outWidth {
-              let x = 2 * ox - 1 + kx
-              out[ox] = x >= 0 && x < width ? source[x] : 0
-            }
+            // Padding at most at either end of the row; no test per element in between.
+            let source = image + (c * height + y) * width - 1 + kx
+            let inside = columnsInside(kx: kx, width: width)
+            for ox in 0..<inside.lowerBound { out[ox] = 0 }
+            for ox in inside { out[ox] = source[2 * ox] }
+            for ox in inside.upperBound..<outWidth { out[ox] = 0 }
           }
         }
       }
@@ -52,15 +53,20 @@ enum Im2Col {
           for oy in 0..<outHeight {
             let y = 2 * oy - 1 + ky
             guard y >= 0 && y < height else { continue }
-            let target = image + (c * height + y) * width
+            let target = image + (c * height + y) * width - 1 + kx
             let source = row + oy * outWidth
-            for ox in 0..<outWidth {
-              let x = 2 * ox - 1 + kx
-              if x >= 0 && x < width { target[x] += source[ox] }
-            }
+            for ox in columnsInside(kx: kx, width: width) { target[2 * ox] += source[ox] }
           }
         }
       }
     }
+  }
+
+  /// The output columns ox whose input column 2·ox − 1 + kx lies inside 0..<width:
+  /// ox ≥ 1 for kx = 0, and ox ≤ ⌊(width − kx) / 2⌋ (kept non-negative before dividing,
+  /// as Swift's division rounds toward zero).
+  @inline(__always)
+  static func columnsInside(kx: Int, width: Int) -> Range<Int> {
+    (kx == 0 ? 1 : 0)..<min(width / 2, (width - kx + 2) / 2)
   }
 }
