@@ -136,4 +136,37 @@ import Testing
     #expect(readOnly.stderr == "segma: \(locked)/sample-bag: cannot create: permission denied\n")
     #expect(try FileManager.default.contentsOfDirectory(atPath: locked).isEmpty)
   }
+
+  /// A missing or unreadable input folder stops the run (66); an unreadable folder met
+  /// deeper in the tree is one error record in its place, and the run goes on.
+  @Test func unreadableInputs() throws {
+    let model = try tinyModel()
+    let missing = try runSegma(["encode", "--model", model, scratch + "/no-such-folder"])
+    #expect(missing.status == 66 && missing.stderr == "segma: \(scratch)/no-such-folder: no such file or directory\n")
+    guard let launcher = withoutFileAccessOverride() else {
+      print("skipped: unreadable folders; running as root and setpriv cannot drop CAP_DAC_READ_SEARCH here")
+      return
+    }
+    let shirts = PipelineTests.fashion + "/shirt"
+    for folder in ["in/a", "in/b-locked", "in/c"] {
+      try FileManager.default.createDirectory(atPath: scratch + "/" + folder, withIntermediateDirectories: true)
+    }
+    for (name, folder) in [("00004", "a"), ("00007", "b-locked"), ("00026", "c")] {
+      try FileManager.default.copyItem(atPath: "\(shirts)/\(name).png", toPath: "\(scratch)/in/\(folder)/\(name).png")
+    }
+    let locked = scratch + "/in/b-locked"
+    try FileManager.default.setAttributes([.posixPermissions: 0], ofItemAtPath: locked)
+    defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: locked) }
+
+    let result = try runSegma(["encode", "--model", model, scratch + "/in"], stdinBytes: nil, launcher: launcher)
+    #expect(result.status == 1)
+    let lines = result.stdout.split(separator: "\n")
+    try #require(lines.count == 3)
+    #expect(lines[0].contains(#""type":"latent","id":"in/a/00004""#))
+    #expect(lines[1] == #"{"v":1,"type":"error","id":"in/b-locked","src":"\#(locked)","stage":"encode","message":"cannot read: permission denied"}"#)
+    #expect(lines[2].contains(#""type":"latent","id":"in/c/00026""#))
+    #expect(result.stderr == "segma: \(locked): encode: cannot read: permission denied\n")
+    let named = try runSegma(["encode", "--model", model, locked], stdinBytes: nil, launcher: launcher)
+    #expect(named.status == 66 && named.stderr == "segma: \(locked): permission denied\n")
+  }
 }
