@@ -104,4 +104,17 @@ import Testing
     #expect(try FileManager.default.contentsOfDirectory(atPath: outside).isEmpty)
     #expect(try FileManager.default.contentsOfDirectory(atPath: scratch).sorted() == ["out", "outside"])
   }
+
+  /// --dry-run renders every image and writes nothing: only error records reach stdout.
+  @Test func aDryRunWritesNoFilesAndPrintsOnlyErrors() throws {
+    let stream = try sampleStream(300) + "not json\n" + (try latentLine(id: "huge"))
+      .replacingOccurrences(of: #""size":[16,16]"#, with: #""size":[200000,200000]"#) + "\n"
+    let result = try runSegma(["decode", "--model", try tinyModel(), "--dry-run", "--size", "original"], stdin: stream)
+    #expect(result.status == 1)
+    let lines = result.stdout.split(separator: "\n")
+    #expect(lines.count == 2 && lines.allSatisfy { $0.contains(#""type":"error""#) })
+    #expect(lines[0].contains(#""line":301"#) && lines[1].contains("is more than --max-pixels"))
+    #expect(try runSegma(["decode", "--dry-run", "-o", scratch], stdin: "").status == 64)
+    #expect(!FileManager.default.fileExists(atPath: scratch))
+  }
 }
