@@ -137,6 +137,23 @@ import Testing
     #expect(try FileManager.default.contentsOfDirectory(atPath: locked).isEmpty)
   }
 
+  /// A FIFO named as an image (on the command line or in a manifest) or as the model is
+  /// refused at once: opening it must not wait for a writer that never comes.
+  @Test func aFIFOIsRefusedWithoutWaitingForAWriter() throws {
+    try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+    let fifo = scratch + "/pipe.png"
+    #expect(mkfifo(fifo, 0o644) == 0)
+    let model = try tinyModel()
+    let named = try runSegma(["encode", "--model", model, fifo, PipelineTests.fashion + "/bag/00018.png"])
+    #expect(named.status == 1)
+    #expect(named.stderr == "segma: \(fifo): encode: cannot read: not a regular file\n")
+    #expect(named.stdout.split(separator: "\n").count == 2)
+    let listed = try runSegma(["encode", "--model", model], stdin: #"{"v":1,"type":"image","id":"p","path":"\#(fifo)"}"# + "\n")
+    #expect(listed.status == 1 && listed.stdout.contains("not a regular file"))
+    let asModel = try runSegma(["classify", "--model", fifo, PipelineTests.fashion + "/bag/00018.png"])
+    #expect(asModel.status != 0 && asModel.stderr.contains("not a regular file"))
+  }
+
   /// A missing or unreadable input folder stops the run (66); an unreadable folder met
   /// deeper in the tree is one error record in its place, and the run goes on.
   @Test func unreadableInputs() throws {
