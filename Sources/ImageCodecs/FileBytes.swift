@@ -13,7 +13,9 @@ public let maxImageFileBytes = 1 << 30
 /// - Throws: `ImageCodecError.unreadable` with the system's message, `.tooLarge`-style
 ///   refusal for files over `limit` bytes.
 func readFileBytes(atPath path: String, limit: Int = maxImageFileBytes) throws(ImageCodecError) -> [UInt8] {
-  let fd = open(path, O_RDONLY | O_CLOEXEC)
+  // O_NONBLOCK: opening a FIFO would otherwise wait for a writer before the check
+  // below can refuse it; reads of a regular file are not affected by the flag.
+  let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
   guard fd >= 0 else { throw .unreadable(path: path, reason: systemMessage(errno)) }
   defer { close(fd) }
   var status = stat()

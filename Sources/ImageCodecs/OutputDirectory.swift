@@ -34,7 +34,10 @@ public enum OutputError: Error, Equatable, Sendable, CustomStringConvertible {
 ///
 /// Every file is written to a hidden temporary name in its target folder with
 /// `O_CREAT | O_EXCL | O_NOFOLLOW`, then moved to its name in one step, so a killed
-/// run never leaves a half-written file under a final name. Folders are walked with
+/// run never leaves a half-written file under a final name. A run killed outright
+/// (SIGKILL) may leave its temporary files; they are never taken for
+/// outputs, and later runs leave them alone since another process writing the same
+/// folder may still own them. Folders are walked with
 /// `openat(O_NOFOLLOW)` from the root's descriptor: a symlink placed inside the
 /// folder cannot lead a write outside it. Safe to use from several threads.
 public final class OutputDirectory: @unchecked Sendable {
@@ -103,8 +106,7 @@ public final class OutputDirectory: @unchecked Sendable {
     let folder = try openFolders(folders, creating: true, for: relativePath)
     defer { if folder != rootDescriptor { close(folder) } }
 
-    let temporary = temporaryName(for: name)
-    try writeNewFile(bytes, named: temporary, in: folder, shown: shown)
+    let temporary = try writeTemporaryFile(bytes, for: name, in: folder, shown: shown)
     defer { unlinkat(folder, temporary, 0) }  // a no-op once it has been renamed
 
     if policy == .overwrite {
@@ -187,19 +189,28 @@ public final class OutputDirectory: @unchecked Sendable {
     return current
   }
 
+  /// `.<name>.segma-<pid>-<serial>.tmp`: hidden and ending in ".tmp", so folder scans for
+  /// .png/.jpg inputs never pick it up, and a killed run's leftovers are recognisable.
   private func temporaryName(for name: String) -> String {
     let serial = lock.withLock {
       temporaryCounter += 1
       return temporaryCounter
     }
-    // Hidden and ending in ".tmp": folder scans for .png/.jpg inputs never pick it up.
     return ".\(String(name.utf8.prefix(200)) ?? "out").segma-\(getpid())-\(serial).tmp"
   }
 
-  private func writeNewFile(_ bytes: [UInt8], named name: String, in folder: Int32, shown: String)
-    throws(OutputError)
+  /// Writes `bytes` to a new temporary file beside `name` and returns the temporary name.
+  private func writeTemporaryFile(_ bytes: [UInt8], for name: String, in folder: Int32, shown: String)
+    throws(OutputError) -> String
   {
-    let descriptor = openat(folder, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)
+    var temporary = temporaryName(for: name)
+    var descriptor = openat(folder, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)
+    // A killed run of an earlier process with our pid (pids repeat, in containers
+    // often) may have left this name; it is not ours to delete, so take the next one.
+    while descriptor < 0 && errno == EEXIST {
+      temporary = temporaryName(for: name)
+      descriptor = openat(folder, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)
+    }
     guard descriptor >= 0 else {
       let code = errno
       if code == ENOSPC || code == EIO || code == EDQUOT {
@@ -223,8 +234,9 @@ public final class OutputDirectory: @unchecked Sendable {
     // close reports delayed write errors on some file systems (NFS, quota).
     if close(descriptor) != 0 && failure == 0 { failure = errno }
     if failure != 0 {
-      unlinkat(folder, name, 0)
+      unlinkat(folder, temporary, 0)
       throw .writeFailed(path: shown, reason: systemMessage(failure))
     }
+    return temporary
   }
 }

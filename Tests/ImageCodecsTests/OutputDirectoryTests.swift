@@ -78,6 +78,19 @@ import Testing
     #expect(contents("file.png") == [2])
   }
 
+  /// A killed process with our pid (pids repeat) left temporary files under the names
+  /// this run would pick: they are passed over and left alone, never a failed write.
+  @Test func leftoversOfAKilledRunWithOurPidAreLeftAlone() throws {
+    try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    let leftovers = (1...3).map { ".x.png.segma-\(getpid())-\($0).tmp" }
+    for name in leftovers { #expect(FileManager.default.createFile(atPath: root + "/" + name, contents: Data([9]))) }
+    let folder = try OutputDirectory(path: root)
+    #expect(try folder.write([1, 2], to: "x.png", policy: .refuse) == .written)
+    #expect(contents("x.png") == [1, 2])
+    #expect(try hiddenLeftovers().sorted() == leftovers)
+    #expect(leftovers.allSatisfy { contents($0) == [9] })
+  }
+
   @Test func anUncreatableFolderIsReported() throws {
     try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
     #expect(FileManager.default.createFile(atPath: root + "/plain-file", contents: Data()))

@@ -142,19 +142,40 @@ let segmaExecutable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLas
 ///
 /// With `readFirstLineOnly`, stdout is closed after its first line, as `| head -1` does.
 func runSegma(_ arguments: [String], stdin: String? = nil, readFirstLineOnly: Bool = false) throws -> RunResult {
+  try runSegma(arguments, stdinBytes: stdin.map { Data($0.utf8) }, readFirstLineOnly: readFirstLineOnly)
+}
+
+/// Runs the built `segma` on raw stdin bytes (which need not be UTF-8), written from
+/// another thread so a large input cannot deadlock against segma's output.
+///
+/// - Parameter launcher: a command that runs segma, such as `setpriv ...` or
+///   `/usr/bin/time ...`: `launcher + [segma] + arguments` is run.
+func runSegma(
+  _ arguments: [String], stdinBytes: Data?, launcher: [String] = [], readFirstLineOnly: Bool = false
+) throws -> RunResult {
+  signal(SIGPIPE, SIG_IGN)  // segma may stop reading its stdin early
   let process = Process()
-  process.executableURL = segmaExecutable
-  process.arguments = arguments
+  if let first = launcher.first {
+    process.executableURL = URL(fileURLWithPath: first)
+    process.arguments = Array(launcher.dropFirst()) + [segmaExecutable.path] + arguments
+  } else {
+    process.executableURL = segmaExecutable
+    process.arguments = arguments
+  }
   let (output, errors) = (Pipe(), Pipe())
   process.standardOutput = output
   process.standardError = errors
   let input = Pipe()
-  process.standardInput = stdin == nil ? FileHandle.nullDevice : input
+  process.standardInput = stdinBytes == nil ? FileHandle.nullDevice : input
   try process.run()
-  if let stdin {
-    try input.fileHandleForWriting.write(contentsOf: Data(stdin.utf8))
-    try input.fileHandleForWriting.close()
+  if let stdinBytes {
+    Thread {
+      try? input.fileHandleForWriting.write(contentsOf: stdinBytes)
+      try? input.fileHandleForWriting.close()
+    }.start()
   }
+  // stderr is drained meanwhile: many failed records must not fill its pipe and stall segma.
+  let stderrReader = BackgroundRead(errors.fileHandleForReading)
   var stdout = Data()
   if readFirstLineOnly {
     while !stdout.contains(UInt8(ascii: "\n")) {
@@ -166,11 +187,30 @@ func runSegma(_ arguments: [String], stdin: String? = nil, readFirstLineOnly: Bo
   } else {
     stdout = output.fileHandleForReading.readDataToEndOfFile()
   }
-  let stderr = errors.fileHandleForReading.readDataToEndOfFile()
+  let stderr = stderrReader.wait()
   process.waitUntilExit()
   return RunResult(
     status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
     stderr: String(decoding: stderr, as: UTF8.self))
+}
+
+/// Reads a file handle to its end on another thread.
+final class BackgroundRead: @unchecked Sendable {
+  private let done = DispatchSemaphore(value: 0)
+  private var data = Data()
+
+  init(_ handle: FileHandle) {
+    Thread { [self] in
+      data = handle.readDataToEndOfFile()
+      done.signal()
+    }.start()
+  }
+
+  /// Everything read, once the writer has closed its end.
+  func wait() -> Data {
+    done.wait()
+    return data
+  }
 }
 
 /// Progress and colour appear only on a terminal (run under `script`, which gives a pty).

@@ -39,6 +39,16 @@ import Testing
     #expect(exitCode(["sheet", "-o", "s.png", "--cell", "64x32", "x"]) == 0)
   }
 
+  /// decode needs -o, unless --dry-run, which takes none of the options about files.
+  @Test func decodeNeedsAFolderOrADryRun() {
+    #expect(exitCode(["decode"]) == 64)
+    #expect(exitCode(["decode", "-o", "out"]) == 0)
+    #expect(exitCode(["decode", "--dry-run"]) == 0)
+    #expect(exitCode(["decode", "--dry-run", "-o", "out"]) == 64)
+    #expect(exitCode(["decode", "--dry-run", "--skip-existing"]) == 64)
+    #expect(Segma.helpMessage(for: Segma.Decode.self).contains("--dry-run"))
+  }
+
   @Test func valuesParseToTypes() throws {
     #expect(PixelSize(argument: "64x32") == PixelSize(width: 64, height: 32))
     #expect(PixelSize(argument: "0x3") == nil)

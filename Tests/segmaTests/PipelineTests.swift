@@ -239,9 +239,10 @@ import Testing
     #expect(oneKey.status == 66)
   }
 
-  /// SIGTERM ends a stage after its current batch: exit 143, every image record's file
-  /// complete, no temporary files left.
-  @Test func sigtermFinishesTheBatchAndExits143() throws {
+  /// SIGINT and SIGTERM end a stage after its current batch: exit 130 and 143, every
+  /// image record's file complete, no temporary files left.
+  @Test(arguments: [(SIGINT, 130), (SIGTERM, 143)] as [(Int32, Int32)])
+  func aSignalFinishesTheBatchAndExits(signalNumber: Int32, status: Int32) throws {
     signal(SIGPIPE, SIG_IGN)  // the feeder may write after segma has gone
     let stream = try runSegma(["sample", "--class", "bag", "-n", "3000"]).stdout
     let process = Process()
@@ -258,10 +259,10 @@ import Testing
     }
     feeder.start()
     _ = output.fileHandleForReading.availableData  // some output exists: a batch is done
-    process.terminate()  // SIGTERM
+    kill(process.processIdentifier, signalNumber)
     let rest = output.fileHandleForReading.readDataToEndOfFile()  // after the first chunk
     process.waitUntilExit()
-    #expect(process.terminationStatus == 143)
+    #expect(process.terminationStatus == status)
     let written = try FileManager.default.subpathsOfDirectory(atPath: scratch + "/out")
     #expect(!written.contains { $0.split(separator: "/").last?.hasPrefix(".") == true }, "temporary files left")
     let pngs = written.filter { $0.hasSuffix(".png") }

@@ -65,6 +65,42 @@ import Testing
     #expect(info.stdout.contains("\"training.labelled\":\"20\""))
   }
 
+  /// SIGINT stops training after its current step with 130, keeping the checkpoint of
+  /// the last finished epoch, which a resumed run continues from.
+  @Test func sigintKeepsTheLastCheckpoint() throws {
+    try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+    let output = scratch + "/stopped.segma"
+    let process = Process()
+    process.executableURL = segmaExecutable
+    process.arguments = [
+      "train", "--arch", "conv", "--size", "16x16", "--channels", "1", "--labels-per-class", "2", "--batch-size", "15",
+      "--seed", "4", "--epochs", "100000", "-o", output, Self.fashion,
+    ]
+    let errors = Pipe()
+    process.standardError = errors
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    var stderr = ""
+    while !stderr.contains("epoch 2/") {  // one line per epoch, after its checkpoint is due
+      let chunk = errors.fileHandleForReading.availableData
+      if chunk.isEmpty { break }
+      stderr += String(decoding: chunk, as: UTF8.self)
+    }
+    kill(process.processIdentifier, SIGINT)
+    stderr += String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 130, "\(stderr)")
+    #expect(stderr.hasSuffix("segma: interrupted (signal 2); the current batch was finished\n"))
+    #expect(!FileManager.default.fileExists(atPath: output))
+    let epochs = stderr.split(separator: "\n").compactMap { line in
+      line.hasPrefix("segma: epoch ") ? line.dropFirst(13).split(separator: "/").first.flatMap { Int($0) } : nil
+    }
+    let last = try #require(epochs.last)
+    let resumed = try train(["--epochs", "\(last + 1)", "--resume", output + ".ckpt"], output: output)
+    #expect(resumed.status == 0, "\(resumed.stderr)")
+    #expect(FileManager.default.fileExists(atPath: output))
+  }
+
   @Test func aMissingModelAndABadModelFileUseSysexits() throws {
     try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
     #expect(try runSegma(["eval", "--model", scratch + "/none.segma", Self.fashion]).status == 66)

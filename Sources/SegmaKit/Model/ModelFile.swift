@@ -318,7 +318,9 @@ extension ModelFile {
 extension ModelFile {
   /// The whole file, after the size and header-length checks that need only its first 8 bytes.
   static func readFile(_ path: String) throws(ModelFileError) -> [UInt8] {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    // O_NONBLOCK: opening a FIFO would otherwise wait for a writer before the check
+    // below can refuse it; reads of a regular file are not affected by the flag.
+    let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
     guard fd >= 0 else { throw .unreadable(path: path, reason: systemMessage(errno)) }
     defer { close(fd) }
     var status = stat()

@@ -9,9 +9,14 @@ extension Segma {
         record for it; error records pass through. Existing files are refused
         unless --overwrite or --skip-existing.
 
+        --dry-run renders and encodes every image in memory and writes no file:
+        stdout carries only the error records (the latents that would not have
+        become images), so a run checks a stream or measures decoding speed.
+
         EXAMPLES
           segma decode -o out/ < transferred.jsonl
           segma encode in/ | segma decode --size original --format jpeg -o out/
+          segma sample --class bag -n 10000 | segma decode --dry-run
         """)
 
     @OptionGroup(title: "Input") var input: InputOptions
@@ -19,14 +24,26 @@ extension Segma {
     @OptionGroup(title: "Model") var modelOptions: ModelOptions
     @OptionGroup(title: "Run") var runOptions: RunOptions
 
+    @Flag(help: "Render and encode the images in memory; write no files (no -o).")
+    var dryRun = false
+
     func validate() throws {
-      guard output.directory != nil else { throw ValidationError("decode needs -o DIR.") }
+      if dryRun {
+        guard output.directory == nil && output.existing == nil else {
+          throw ValidationError("--dry-run writes no files: leave out -o, --overwrite and --skip-existing.")
+        }
+      } else {
+        guard output.directory != nil else { throw ValidationError("decode needs -o DIR (or --dry-run).") }
+      }
     }
 
     func run() throws {
       let diagnostics = runOptions.makeDiagnostics()
       try runCommand(diagnostics) {
-        try Stage.run(input: input, output: output, model: modelOptions, runOptions: runOptions, diagnostics: diagnostics) {
+        try Stage.run(
+          input: input, output: output, isDryRun: dryRun, model: modelOptions, runOptions: runOptions,
+          diagnostics: diagnostics
+        ) {
           _ in { [.latent($0)] }
         }
       }

@@ -68,7 +68,7 @@ extension Segma {
         let cells = parallelMap(sources, threads: runOptions.threads) { source -> Result<PixelBuffer, ImageCodecError> in
           defer { progress.advance() }
           return Result { () throws(ImageCodecError) in
-            try ImageFile.read(path: source.path, maxPixels: maxPixels)
+            try source.readImage(maxPixels: maxPixels)
               .fitted(width: cellSize.width, height: cellSize.height, background: background)
           }
         }

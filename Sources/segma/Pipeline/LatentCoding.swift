@@ -23,7 +23,7 @@ struct LatentCoder {
     // Only the size and channels of a source are kept, not its (maybe large) pixels.
     let decoded = parallelMap(files, threads: threads) { file -> Result<(ImageSize, Int, [Float]), ImageCodecError> in
       Result { () throws(ImageCodecError) in
-        let image = try ImageFile.read(path: file.path, maxPixels: maxPixels)
+        let image = try file.readImage(maxPixels: maxPixels)
         let input = image.modelInput(width: config.imageWidth, height: config.imageHeight, layout: layout, background: background)
         return (ImageSize(width: image.width, height: image.height), image.channels <= 2 ? 1 : 3, input)
       }

@@ -2,18 +2,21 @@ import ImageCodecs
 import Manifest
 
 /// Where a stage's records go: a manifest on stdout, or with `-o DIR` images written
-/// under DIR (decode implied) and their image records on stdout.
+/// under DIR (decode implied) and their image records on stdout. A dry run renders and
+/// encodes the images in memory and writes nothing: only error records reach stdout.
 final class RecordSink {
   private let coder: LatentCoder
   private let diagnostics: Diagnostics
   private let writer = ManifestWriter.standardOutput()
-  /// The folder and options for `-o`; nil writes a manifest.
-  private let images: (folder: OutputDirectory, options: OutputOptions)?
+  /// How images are made; nil writes a manifest. The folder is nil for a dry run.
+  private let images: (folder: OutputDirectory?, options: OutputOptions)?
 
-  init(options: OutputOptions?, coder: LatentCoder, diagnostics: Diagnostics) throws {
+  init(options: OutputOptions?, isDryRun: Bool = false, coder: LatentCoder, diagnostics: Diagnostics) throws {
     self.coder = coder
     self.diagnostics = diagnostics
-    if let options, let directory = options.directory {
+    if let options, isDryRun {
+      images = (nil, options)
+    } else if let options, let directory = options.directory {
       images = (try OutputDirectory(path: directory), options)
     } else {
       images = nil
@@ -49,6 +52,10 @@ final class RecordSink {
         output[index] = .error(ErrorRecord(id: latent.id, src: latent.src, stage: "decode", message: message))
         continue
       }
+      guard let folder else {
+        rendered.append((index, latent, name))  // a dry run has no names to claim or files to skip
+        continue
+      }
       do {
         // Claimed first, so two records of one run never share a file, skipped or not.
         try folder.claim(name)
@@ -72,6 +79,7 @@ final class RecordSink {
     for ((item, _), bytes) in zip(sized, encoded) {
       do {
         let data = try bytes.get()
+        guard let folder else { continue }
         try folder.write(data, to: item.name, policy: options.policy, isClaimed: true)
         output[item.index] = .image(ImageRecord(id: item.latent.id, path: folder.displayPath(item.name)))
       } catch let error as ImageCodecError {

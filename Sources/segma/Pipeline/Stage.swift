@@ -7,14 +7,14 @@ import ArgumentParser
 /// Error and image records pass through unchanged, so inputs = outputs + errors.
 enum Stage {
   static func run(
-    input: InputOptions, output: OutputOptions?, model modelOptions: ModelOptions, runOptions: RunOptions,
-    diagnostics: Diagnostics, prepare: (LatentCoder) throws -> (LatentRecord) -> [Record]
+    input: InputOptions, output: OutputOptions?, isDryRun: Bool = false, model modelOptions: ModelOptions,
+    runOptions: RunOptions, diagnostics: Diagnostics, prepare: (LatentCoder) throws -> (LatentRecord) -> [Record]
   ) throws {
     ComputeThreads.set(runOptions.threads)
     let coder = LatentCoder(loaded: try modelOptions.load(), images: input.images, threads: runOptions.threads)
     let transform = try prepare(coder)
     let source = try RecordSource(input: input, coder: coder, diagnostics: diagnostics)
-    let sink = try RecordSink(options: output, coder: coder, diagnostics: diagnostics)
+    let sink = try RecordSink(options: output, isDryRun: isDryRun, coder: coder, diagnostics: diagnostics)
     // A signal is honoured before the next batch is read, so every batch read is written.
     while try Interruption.check(), let batch = try source.nextBatch() {
       var records: [Record] = []

@@ -9,7 +9,8 @@ struct ClassFolders {
 
   /// Scans `root/<class>/...` (sorted, hidden folders skipped).
   ///
-  /// - Throws: `InputError` when `root` is missing or holds no class folder with images.
+  /// - Throws: `InputError` when `root` or one of its class folders cannot be opened, or
+  ///   when no class folder holds images.
   static func scan(_ root: String, glob: String?) throws(InputError) -> ClassFolders {
     let names: [String]
     do {
@@ -25,8 +26,14 @@ struct ClassFolders {
       let path = (root as NSString).appendingPathComponent(name)
       guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else { continue }
       var expander = InputExpander(pattern: glob)
-      let found = (try? expander.expand(arguments: [path], listFile: nil)) ?? []
-      guard !found.isEmpty else { continue }
+      let found: [InputFile]
+      // A folder without images is not a class; one that cannot be opened stops the
+      // run, since training without a class would quietly give another model.
+      do throws(InputError) {
+        found = try expander.expand(arguments: [path], listFile: nil)
+      } catch .noImages {
+        continue
+      }
       classNames.append(name)
       files += found.map { ($0, classNames.count - 1) }
     }
@@ -45,7 +52,7 @@ func loadModelInputs(
   let results = parallelMap(files, threads: threads) { file -> Result<[Float], ImageCodecError> in
     defer { progress.advance() }
     return Result { () throws(ImageCodecError) in
-      try ImageFile.read(path: file.path, maxPixels: maxPixels)
+      try file.readImage(maxPixels: maxPixels)
         .modelInput(width: width, height: height, layout: layout, background: background)
     }
   }

@@ -1,4 +1,5 @@
 import Foundation
+import ImageCodecs
 
 #if canImport(Glibc)
 import Glibc
@@ -25,12 +26,25 @@ enum InputError: Error, CustomStringConvertible {
 struct InputFile: Equatable {
   var path: String
   var id: String
+  /// Why the entry cannot be read: set for a sub-folder that could not be opened while
+  /// searching, which becomes one failed record instead of stopping the run.
+  var unreadableReason: String? = nil
+
+  /// The image at `path`.
+  ///
+  /// - Throws: `ImageCodecError`; `.unreadable` for an entry the search could not open.
+  func readImage(maxPixels: Int) throws(ImageCodecError) -> PixelBuffer {
+    if let unreadableReason { throw .unreadable(path: path, reason: unreadableReason) }
+    return try ImageFile.read(path: path, maxPixels: maxPixels)
+  }
 }
 
 /// Turns arguments into the ordered list of input files and their ids (DESIGN §4).
 ///
 /// Folders are searched recursively in byte order of names, skipping hidden
-/// entries (such as segma's own temporary files); a file named explicitly is taken
+/// entries (such as segma's own temporary files); a sub-folder that cannot be opened
+/// becomes an unreadable entry in its place (a folder argument that cannot be opened
+/// stops the run); a file named explicitly is taken
 /// whatever its extension, since images are recognised by content. An id is the
 /// path relative to the folder's parent without extension (`shirts/0001`); for an
 /// explicit file, its name without extension. Inputs that would share an id keep
@@ -46,6 +60,7 @@ struct InputExpander {
     var path: String
     var stem: String  // relative path without extension
     var dashed: String  // relative path with the extension's dot turned into a dash
+    var unreadableReason: String? = nil
   }
 
   mutating func expand(arguments: [String], listFile: String?) throws(InputError) -> [InputFile] {
@@ -81,7 +96,14 @@ struct InputExpander {
     guard stat(folder, &status) == 0 else { throw .missing(path: folder, reason: systemText(errno)) }
     // Symlinked folders are followed once each: a link back up the tree ends here.
     guard visited.insert([UInt64(status.st_dev), UInt64(status.st_ino)]).inserted else { return }
-    guard let directory = opendir(folder) else { throw .missing(path: folder, reason: systemText(errno)) }
+    guard let directory = opendir(folder) else {
+      let reason = systemText(errno)
+      guard !below.isEmpty else { throw .missing(path: folder, reason: reason) }
+      // One locked folder deep in a tree fails alone, as a bad image does.
+      let id = [idRoot, below].filter { !$0.isEmpty }.joined(separator: "/")
+      out.append(Candidate(path: folder, stem: id, dashed: id, unreadableReason: reason))
+      return
+    }
     var names: [String] = []
     while let entry = readdir(directory) {
       let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
@@ -137,7 +159,7 @@ struct InputExpander {
         while !taken.insert("\(id)-\(n)").inserted { n += 1 }
         id = "\(id)-\(n)"
       }
-      return InputFile(path: candidate.path, id: id)
+      return InputFile(path: candidate.path, id: id, unreadableReason: candidate.unreadableReason)
     }
   }
 }
