@@ -16,6 +16,8 @@ public enum ManifestError: Error, Equatable, Sendable, CustomStringConvertible {
   case openFailed(path: String, errno: Int32)
   /// `read(2)` failed with something other than `EINTR`.
   case readFailed(errno: Int32)
+  /// A signal handler ran while `read(2)` waited; nothing was lost and reading can go on.
+  case interrupted
   /// `write(2)` failed with something other than `EINTR` or `EPIPE`.
   case writeFailed(errno: Int32)
   /// The reader of our output went away (`EPIPE`); the CLI ends quietly with status 0.
@@ -27,6 +29,7 @@ public enum ManifestError: Error, Equatable, Sendable, CustomStringConvertible {
     case .nonFiniteNumber(let field): "cannot write non-finite number in \"\(field)\""
     case .openFailed(let path, let code): "\(path): cannot open: \(errorText(code))"
     case .readFailed(let code): "cannot read manifest: \(errorText(code))"
+    case .interrupted: "interrupted while reading the manifest"
     case .writeFailed(let code): "cannot write manifest: \(errorText(code))"
     case .brokenPipe: "broken pipe"
     }

@@ -75,7 +75,8 @@ public final class ManifestReader {
   /// The next record, or nil at the end of the stream. Blocks until a whole
   /// line (or the end) has arrived.
   ///
-  /// - Throws: `ManifestError.readFailed(errno:)` when `read(2)` fails.
+  /// - Throws: `ManifestError.readFailed(errno:)` when `read(2)` fails, `.interrupted`
+  ///   when a signal interrupted it (no record is lost; calling again goes on).
   public func next() throws(ManifestError) -> Record? {
     while true {
       switch nextBuffered() {
@@ -91,7 +92,8 @@ public final class ManifestReader {
   /// slow pipe never holds back records that have arrived. Empty only at the
   /// end of the stream.
   ///
-  /// - Throws: `ManifestError.readFailed(errno:)` when `read(2)` fails.
+  /// - Throws: `ManifestError.readFailed(errno:)` when `read(2)` fails, `.interrupted`
+  ///   when a signal interrupted it (no record is lost; calling again goes on).
   public func nextBatch(maxCount: Int) throws(ManifestError) -> [Record] {
     var records: [Record] = []
     while records.count < maxCount {
@@ -185,7 +187,8 @@ public final class ManifestReader {
         isAtEnd = true
         return
       }
-      if errno != EINTR { throw .readFailed(errno: errno) }
+      // A signal handler ran: the caller decides whether to stop or to call again.
+      throw errno == EINTR ? .interrupted : .readFailed(errno: errno)
     }
   }
 }

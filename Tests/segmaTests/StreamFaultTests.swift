@@ -117,4 +117,28 @@ import Testing
     #expect(try runSegma(["decode", "--dry-run", "-o", scratch], stdin: "").status == 64)
     #expect(!FileManager.default.fileExists(atPath: scratch))
   }
+
+  /// One SIGINT stops a stage whose upstream is alive but idle: the read it waits in is
+  /// interrupted, not restarted. (With SA_RESTART it waited for the next line.)
+  @Test func aSignalStopsAStageWaitingForInput() throws {
+    let line = try #require(try sampleStream(1).split(separator: "\n").first)
+    let process = Process()
+    process.executableURL = segmaExecutable
+    process.arguments = ["transfer", "--model", try tinyModel(), "--to", "coat"]
+    let (input, output) = (Pipe(), Pipe())
+    process.standardInput = input
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    try input.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8))
+    _ = output.fileHandleForReading.availableData  // its record is out
+    usleep(500_000)  // and by now it waits in read(2) for the next line
+    kill(process.processIdentifier, SIGINT)
+    let deadline = Date().addingTimeInterval(20)
+    while process.isRunning && Date() < deadline { usleep(20_000) }
+    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 130, "still waiting after one SIGINT")
+    try? input.fileHandleForWriting.close()
+  }
 }

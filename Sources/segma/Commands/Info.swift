@@ -144,7 +144,7 @@ extension Segma {
 
     private func manifestFacts(_ reader: ManifestReader) throws -> [Fact] {
       var counts = (latent: 0, image: 0, error: 0)
-      while let record = try reader.next() {
+      while let record = try reader.nextOrStop() {
         switch record {
         case .latent: counts.latent += 1
         case .image: counts.image += 1

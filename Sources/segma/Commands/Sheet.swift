@@ -86,7 +86,7 @@ extension Segma {
       guard input.readsManifest else { return try input.expandFiles() }
       var sources: [InputFile] = []
       let reader = ManifestReader(fileDescriptor: 0)
-      while let record = try reader.next() {
+      while let record = try reader.nextOrStop() {
         switch record {
         case .image(let image): sources.append(InputFile(path: image.path, id: image.id))
         case .latent(let latent):

@@ -24,7 +24,7 @@ final class RecordSource {
   /// records of another model become error records naming both models.
   func nextBatch() throws -> [Record]? {
     if let reader {
-      let records = try reader.nextBatch(maxCount: coder.batchSize)
+      let records = try reader.nextBatchOrStop(maxCount: coder.batchSize)
       guard !records.isEmpty else { return nil }
       var batch: [Record] = []
       var pending: [(index: Int, file: InputFile)] = []

@@ -4,6 +4,8 @@ import Glibc
 import Darwin
 #endif
 
+import Manifest
+
 /// SIGINT and SIGTERM end a run between batches, not in the middle of one: the
 /// batch being written completes (no temporary file is left behind) and the run
 /// exits with 128 + the signal (130, 143), as a shell expects.
@@ -20,12 +22,14 @@ enum Interruption {
     sigaddset(&set, SIGINT)
     sigaddset(&set, SIGTERM)
     pthread_sigmask(SIG_UNBLOCK, &set, nil)
-    for signal in [SIGINT, SIGTERM] {
-      _ = Glibc.signal(signal) { number in
-        Interruption.received = sig_atomic_t(number)
-        _ = Glibc.signal(number, SIG_DFL)
-      }
-    }
+    // No SA_RESTART: a read blocked on an idle upstream returns EINTR, so the first
+    // signal is seen at once rather than when the next line arrives (ManifestError.interrupted).
+    // SA_RESETHAND: the second signal finds the default action and ends the program.
+    var action = sigaction()
+    action.__sigaction_handler.sa_handler = { number in Interruption.received = sig_atomic_t(number) }
+    sigemptyset(&action.sa_mask)
+    action.sa_flags = Int32(truncatingIfNeeded: SA_RESETHAND)  // 0x80000000 does not fit a positive Int32
+    for signal in [SIGINT, SIGTERM] { sigaction(signal, &action, nil) }
   }
 
   /// Throws the exit status for a received signal; call between batches. Returns true
@@ -35,6 +39,33 @@ enum Interruption {
     let number = received
     guard number != 0 else { return true }
     throw InterruptedError(signal: Int32(number))
+  }
+}
+
+extension ManifestReader {
+  /// `nextBatch`, but a signal that interrupts the wait for input stops the run (an
+  /// idle upstream must not keep a SIGINT waiting); any other interruption reads on.
+  func nextBatchOrStop(maxCount: Int) throws -> [Record] {
+    while true {
+      do {
+        return try nextBatch(maxCount: maxCount)
+      } catch {
+        guard error == .interrupted else { throw error }
+        try Interruption.check()
+      }
+    }
+  }
+
+  /// `next`, stopping on a signal like `nextBatchOrStop`.
+  func nextOrStop() throws -> Record? {
+    while true {
+      do {
+        return try next()
+      } catch {
+        guard error == .interrupted else { throw error }
+        try Interruption.check()
+      }
+    }
   }
 }
 
