@@ -73,14 +73,18 @@ final class RecordSink {
     let decoded = coder.decode(rendered.map(\.latent.z))
     let sized = zip(rendered, decoded).map { item, image in (item, resized(image, to: options.size, for: item.latent)) }
     let (format, quality, background) = (options.format, options.quality, coder.images.background.color)
-    let encoded = parallelMap(sized.map(\.1), threads: coder.threads) { image in
-      Result { () throws(ImageCodecError) in try ImageEncoder.encode(image, as: format, quality: quality, background: background) }
+    let policy = options.policy
+    // Encoded and written by the workers: creating files is most of a small image's cost.
+    let outcomes = parallelMap(sized.map { ($0.0.name, $0.1) }, threads: coder.threads) { name, image in
+      Result { () throws in
+        let data = try ImageEncoder.encode(image, as: format, quality: quality, background: background)
+        try folder?.write(data, to: name, policy: policy, isClaimed: true)
+      }
     }
-    for ((item, _), bytes) in zip(sized, encoded) {
+    for ((item, _), outcome) in zip(sized, outcomes) {
       do {
-        let data = try bytes.get()
+        try outcome.get()
         guard let folder else { continue }
-        try folder.write(data, to: item.name, policy: options.policy, isClaimed: true)
         output[item.index] = .image(ImageRecord(id: item.latent.id, path: folder.displayPath(item.name)))
       } catch let error as ImageCodecError {
         diagnostics.recordFailed("\(item.latent.id): decode: \(error.reason)")
