@@ -1,3 +1,4 @@
+import CImageCodecs
 import Foundation
 
 #if canImport(Glibc)
@@ -32,12 +33,14 @@ public enum OutputError: Error, Equatable, Sendable, CustomStringConvertible {
 
 /// A folder that outputs are written into, safely.
 ///
-/// Every file is written to a hidden temporary name in its target folder with
-/// `O_CREAT | O_EXCL | O_NOFOLLOW`, then moved to its name in one step, so a killed
-/// run never leaves a half-written file under a final name. A run killed outright
-/// (SIGKILL) may leave its temporary files; they are never taken for
-/// outputs, and later runs leave them alone since another process writing the same
-/// folder may still own them. Folders are walked with
+/// Every file is written without its name, then given it in one step, so a killed
+/// run never leaves a half-written file under a final name. On Linux the file is
+/// unnamed (O_TMPFILE) until it is linked to its name, and a killed run leaves
+/// nothing. Elsewhere, and for `--overwrite` (a link cannot replace a file), it is
+/// a hidden temporary name in the target folder made with `O_CREAT | O_EXCL |
+/// O_NOFOLLOW`; a run killed outright (SIGKILL) may leave those; they are never taken
+/// for outputs, and later runs leave them alone since another process writing the
+/// same folder may still own them. Folders are walked with
 /// `openat(O_NOFOLLOW)` from the root's descriptor: a symlink placed inside the
 /// folder cannot lead a write outside it. Safe to use from several threads.
 public final class OutputDirectory: @unchecked Sendable {
@@ -106,6 +109,9 @@ public final class OutputDirectory: @unchecked Sendable {
     let folder = try openFolders(folders, creating: true, for: relativePath)
     defer { if folder != rootDescriptor { close(folder) } }
 
+    if policy != .overwrite, let outcome = try writeUnnamedFile(bytes, as: name, in: folder, policy: policy, shown: shown) {
+      return outcome
+    }
     let temporary = try writeTemporaryFile(bytes, for: name, in: folder, shown: shown)
     defer { unlinkat(folder, temporary, 0) }  // a no-op once it has been renamed
 
@@ -199,6 +205,53 @@ public final class OutputDirectory: @unchecked Sendable {
     return ".\(String(name.utf8.prefix(200)) ?? "out").segma-\(getpid())-\(serial).tmp"
   }
 
+  /// Writes `bytes` to an unnamed file (Linux's O_TMPFILE) and links it to `name`: one
+  /// directory entry per output instead of three (temporary name, link, unlink), which
+  /// is most of what writing a small image costs, and a killed run leaves nothing.
+  /// Nil when the file system has no unnamed files or /proc is missing: the caller
+  /// falls back to a temporary name.
+  private func writeUnnamedFile(
+    _ bytes: [UInt8], as name: String, in folder: Int32, policy: ExistingPolicy, shown: String
+  ) throws(OutputError) -> Outcome? {
+    let descriptor = segma_open_unnamed(folder)
+    guard descriptor >= 0 else {
+      let code = errno
+      if code == ENOSPC || code == EIO || code == EDQUOT { throw .writeFailed(path: shown, reason: systemMessage(code)) }
+      return nil
+    }
+    defer { close(descriptor) }
+    if let failure = writeAll(bytes, to: descriptor) {
+      throw .writeFailed(path: shown, reason: systemMessage(failure))
+    }
+    // linkat(AT_EMPTY_PATH) needs a capability; the /proc link works for anyone.
+    guard linkat(AT_FDCWD, "/proc/self/fd/\(descriptor)", folder, name, AT_SYMLINK_FOLLOW) != 0 else { return .written }
+    switch errno {
+    case EEXIST:
+      if policy == .skip { return .skippedExisting }
+      throw .exists(path: shown)
+    case ENOENT, EPERM, ENOTSUP, EOPNOTSUPP, EXDEV, EMLINK: return nil
+    case let code: throw .writeFailed(path: shown, reason: systemMessage(code))
+    }
+  }
+
+  /// Writes all of `bytes`; the errno of a failure, or nil.
+  private func writeAll(_ bytes: [UInt8], to descriptor: Int32) -> Int32? {
+    var written = 0
+    var failure: Int32?
+    bytes.withUnsafeBytes { raw in
+      while written < raw.count {
+        let result = Glibc.write(descriptor, raw.baseAddress! + written, raw.count - written)
+        if result < 0 {
+          if errno == EINTR { continue }
+          failure = errno
+          return
+        }
+        written += result
+      }
+    }
+    return failure
+  }
+
   /// Writes `bytes` to a new temporary file beside `name` and returns the temporary name.
   private func writeTemporaryFile(_ bytes: [UInt8], for name: String, in folder: Int32, shown: String)
     throws(OutputError) -> String
@@ -218,19 +271,7 @@ public final class OutputDirectory: @unchecked Sendable {
       }
       throw .cannotCreate(path: shown, reason: systemMessage(code))
     }
-    var written = 0
-    var failure: Int32 = 0
-    bytes.withUnsafeBytes { raw in
-      while written < raw.count {
-        let result = Glibc.write(descriptor, raw.baseAddress! + written, raw.count - written)
-        if result < 0 {
-          if errno == EINTR { continue }
-          failure = errno
-          return
-        }
-        written += result
-      }
-    }
+    var failure = writeAll(bytes, to: descriptor) ?? 0
     // close reports delayed write errors on some file systems (NFS, quota).
     if close(descriptor) != 0 && failure == 0 { failure = errno }
     if failure != 0 {
