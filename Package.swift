@@ -5,7 +5,11 @@ let package = Package(
   name: "segma",
   platforms: [.macOS(.v13)],
   products: [
-    .executable(name: "segma", targets: ["segma"])
+    .executable(name: "segma", targets: ["segma"]),
+    // For the fuzz harnesses in fuzz/, a package of their own.
+    .library(name: "ImageCodecs", targets: ["ImageCodecs"]),
+    .library(name: "Manifest", targets: ["Manifest"]),
+    .library(name: "SegmaKit", targets: ["SegmaKit"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

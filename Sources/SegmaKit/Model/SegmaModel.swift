@@ -89,6 +89,23 @@ public final class SegmaModel {
     }
   }
 
+  /// The model a file holds: its tensors are checked against the standard architecture
+  /// for `config` before the model's buffers are allocated, so a header claiming huge
+  /// sizes fails cleanly. A checkpoint's Adam moments (`adam.*`) are allowed: a
+  /// checkpoint works as a model too.
+  ///
+  /// - Throws: `ModelFileError` naming `path`: `missingTensor`, `unexpectedTensor` or `wrongShape`.
+  public convenience init(
+    config: ModelConfig, tensors: [NamedTensor], path: String, encoderBatch: Int = 256, decoderBatch: Int = 256
+  ) throws(ModelFileError) {
+    let architecture = Architecture(
+      config.architecture, width: config.imageWidth, height: config.imageHeight, channels: config.channels,
+      latentDimension: config.latentDimension, classes: config.classCount)
+    try ModelFile.validate(tensors.filter { !$0.name.hasPrefix("adam.") }, against: architecture.layout, path: path)
+    self.init(config: config, encoderBatch: encoderBatch, decoderBatch: decoderBatch, architecture: architecture)
+    try load(tensors, path: path)
+  }
+
   /// Copies the tensors this architecture needs from `tensors`, checking every shape.
   ///
   /// - Throws: `ModelFileError.missingTensor` or `.wrongShape` naming `path`.

@@ -34,17 +34,8 @@ struct ModelOptions: ParsableArguments {
     }
     Diagnostics.shared.verbose("model \(path)")
     let file = try ModelFile.read(path: path)
-    let config = file.config
-    // Check every tensor against the architecture before allocating the model's
-    // buffers, so a header claiming huge sizes fails cleanly. A checkpoint's Adam
-    // moments are allowed: a checkpoint works as a model too.
-    let architecture = Architecture(
-      config.architecture, width: config.imageWidth, height: config.imageHeight, channels: config.channels,
-      latentDimension: config.latentDimension, classes: config.classCount)
-    try ModelFile.validate(file.tensors.filter { !$0.name.hasPrefix("adam.") }, against: architecture.layout, path: path)
-    let model = SegmaModel(
-      config: config, encoderBatch: encoderBatch, decoderBatch: decoderBatch, architecture: architecture)
-    try model.load(file.tensors, path: path)
+    let model = try SegmaModel(
+      config: file.config, tensors: file.tensors, path: path, encoderBatch: encoderBatch, decoderBatch: decoderBatch)
     return LoadedModel(path: path, model: model, sha256: file.sha256)
   }
 }
