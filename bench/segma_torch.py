@@ -1,8 +1,8 @@
 """SeGMA in PyTorch for the benchmark peers: the model, its loss and segma's model files.
 
-The math is copied from Tests/Reference/make_reference.py (which checks segma's
-training step against PyTorch in float64 on tiny models); here it runs in float32 at
-full size. Layer lists follow segma's Architecture.swift, so a segma model file's
+The loss terms are also what Tests/Reference/make_reference.py imports to check
+segma's training step against PyTorch in float64 on tiny models; here they run in
+float32 at full size. Layer lists follow segma's Architecture.swift, so a segma model file's
 tensor names are this module's state-dict keys.
 """
 import json

@@ -13,41 +13,17 @@ import math
 import os
 import struct
 
+import sys
+
 import torch
 from torch import nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# The loss terms, shared with the benchmark's PyTorch peer (written once, in either precision).
+sys.path.insert(0, os.path.join(HERE, "..", "..", "bench"))
+from segma_torch import classifier_logits, cramer_wold  # noqa: E402
+
 torch.set_default_dtype(torch.float64)  # the reference in double; the Swift side in float
-
-
-def phi(s, d):
-    return (1 + 4 * s / (2 * d - 3)) ** -0.5
-
-
-def squared_distances(a, b):
-    # Written out rather than cdist(a, b) ** 2: cdist's gradient is 0/0 at zero distance.
-    return ((a[:, None, :] - b[None, :, :]) ** 2).sum(-1)
-
-
-def cramer_wold(x, means, weights):
-    """d^2 between the batch x (N, D) and sum_k p_k N(m_k, I) (DESIGN section 1)."""
-    n, d = x.shape
-    k = means.shape[0]
-    gamma = (4 / (3 * n / k)) ** 0.4
-    s = 1.0
-    xx = squared_distances(x, x)
-    mm = squared_distances(means, means)
-    xm = squared_distances(x, means)
-    term_x = (4 * math.pi * gamma) ** -0.5 * phi(xx / (4 * gamma), d).sum() / n**2
-    term_m = (weights[:, None] * weights[None, :] * (2 * math.pi * (2 * s + 2 * gamma)) ** -0.5
-              * phi(mm / (4 * s + 4 * gamma), d)).sum()
-    term_xm = 2 / n * (weights[None, :] * (2 * math.pi * (s + 2 * gamma)) ** -0.5
-                       * phi(xm / (2 * s + 4 * gamma), d)).sum()
-    return term_x + term_m - term_xm
-
-
-def classifier_logits(z, means, weights):
-    return torch.log(weights)[None, :] - squared_distances(z, means) / 2
 
 
 def mlp(pixels, hidden, latent):
