@@ -1,6 +1,6 @@
 """SeGMA in PyTorch for the benchmark peers: the model, its loss and segma's model files.
 
-The loss terms are also what Tests/Reference/make_reference.py imports to check
+The models and loss terms are also what Tests/Reference/make_reference.py imports to check
 segma's training step against PyTorch in float64 on tiny models; here they run in
 float32 at full size. Layer lists follow segma's Architecture.swift, so a segma model file's
 tensor names are this module's state-dict keys.

@@ -19,34 +19,12 @@ import torch
 from torch import nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# The loss terms, shared with the benchmark's PyTorch peer (written once, in either precision).
+# The models and loss terms, shared with the benchmark's PyTorch peer (written once,
+# for either precision).
 sys.path.insert(0, os.path.join(HERE, "..", "..", "bench"))
-from segma_torch import classifier_logits, cramer_wold  # noqa: E402
+from segma_torch import classifier_logits, conv, cramer_wold, mlp  # noqa: E402
 
 torch.set_default_dtype(torch.float64)  # the reference in double; the Swift side in float
-
-
-def mlp(pixels, hidden, latent):
-    encoder = nn.Sequential(nn.Linear(pixels, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
-                            nn.Linear(hidden, latent))
-    decoder = nn.Sequential(nn.Linear(latent, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
-                            nn.Linear(hidden, pixels))
-    return encoder, decoder
-
-
-def conv(channels, side, widths, latent):
-    w = [channels] + widths
-    flat = w[4] * (side // 16) ** 2
-    layers = []
-    for i in range(4):
-        layers += [nn.Conv2d(w[i], w[i + 1], 4, stride=2, padding=1), nn.ReLU()]
-    encoder = nn.Sequential(*layers, nn.Flatten(), nn.Linear(flat, latent))
-    layers = [nn.Linear(latent, flat), nn.ReLU(), nn.Unflatten(1, (w[4], side // 16, side // 16))]
-    for i in range(4):
-        layers.append(nn.ConvTranspose2d(w[4 - i], w[3 - i], 4, stride=2, padding=1))
-        if i < 3:
-            layers.append(nn.ReLU())
-    return encoder, nn.Sequential(*layers)
 
 
 def step(name, encoder, decoder, image_shape, latent, classes, bu, bl, lr):
