@@ -18,7 +18,8 @@ public enum Transpose: Sendable {
   var cblas: CBLAS_TRANSPOSE { self == .none ? CblasNoTrans : CblasTrans }
 }
 
-/// C (M, N) = alpha · op(A) · op(B) + beta · C, all row-major. The only caller of `cblas_sgemm`.
+/// C (M, N) = alpha · op(A) · op(B) + beta · C, all row-major. Every SGEMM goes through here
+/// or, inside a worker of a split, `gemmOnOneThread` (the only caller of `cblas_sgemm`).
 ///
 /// `op(A)` is (M, K) and `op(B)` is (K, N); `lda`, `ldb`, `ldc` are the row strides of
 /// A, B and C as stored. `beta = 0` overwrites C (its old contents may be garbage, even
