@@ -73,8 +73,11 @@ public enum Activation {
   }
 
   /// y = 1 / (1 + e^(−x)), written so that large |x| neither overflows nor loses y near 0.
+  /// Split over the workers: decoding a batch of images calls e^x once per pixel.
   public static func sigmoidForward(x: FloatView, y: MutableFloatView, count: Int) {
-    for i in 0..<count { y[i] = sigmoid(x[i]) }
+    parallelParts(count, grain: 1 << 16) { _, range in
+      for i in range { y[i] = sigmoid(x[i]) }
+    }
   }
 }
 

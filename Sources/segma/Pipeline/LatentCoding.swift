@@ -88,7 +88,7 @@ struct LatentCoder {
     let flat = latents.flatMap { $0 }
     let pixels = flat.withUnsafeBufferPointer { Array(model.decode($0, batch: latents.count)) }
     let (p, config) = (model.pixelCount, model.config)
-    return (0..<latents.count).map { i in
+    return parallelMap(Array(0..<latents.count), threads: threads) { i in
       PixelBuffer(planar: Array(pixels[(i * p)..<((i + 1) * p)]), width: config.imageWidth, height: config.imageHeight,
                   channels: config.channels)
     }
