@@ -37,6 +37,9 @@ import Testing
     #expect(exitCode(["info"]) == 64)
     #expect(exitCode(["no-such-command"]) == 64)
     #expect(exitCode(["sheet", "-o", "s.png", "--cell", "64x32", "x"]) == 0)
+    // DESIGN's spelling, -j/--threads (it was -t for a while, and -j 0 above failed for the wrong reason).
+    #expect(exitCode(["sheet", "-o", "s.png", "-j", "2", "x"]) == 0)
+    #expect(exitCode(["train", "--threads", "2", "data"]) == 0)
   }
 
   /// decode needs -o, unless --dry-run, which takes none of the options about files.
