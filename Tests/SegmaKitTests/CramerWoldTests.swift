@@ -190,18 +190,9 @@ import Testing
   @Test func backwardAccumulatesAndScales() {
     let problem = Problem.random(count: 9, dimension: 6, components: 4, seed: 11)
     let distance = CramerWold(maxBatch: 9, dimension: 6, components: 4)
-    let once = problem.gradients(distance)
-    var dLatents = [Float](repeating: 0, count: once.dLatents.count)
-    var dMeans = [Float](repeating: 0, count: once.dMeans.count)
-    problem.backward(distance, dLatents: &dLatents, dMeans: &dMeans)
-    problem.backward(distance, dLatents: &dLatents, dMeans: &dMeans)
-    expectGradientClose("twice dLatents", dLatents, once.dLatents.map { 2 * Double($0) }, absolute: 1e-7, relative: 1e-5)
-    expectGradientClose("twice dMeans", dMeans, once.dMeans.map { 2 * Double($0) }, absolute: 1e-7, relative: 1e-5)
-    let scaled = problem.gradients(distance, scale: -2.5)
-    expectGradientClose(
-      "scaled dLatents", scaled.dLatents, once.dLatents.map { -2.5 * Double($0) }, absolute: 1e-7, relative: 1e-5)
-    expectGradientClose("scaled dMeans", scaled.dMeans, once.dMeans.map { -2.5 * Double($0) }, absolute: 1e-7, relative: 1e-5)
-    #expect(once.dLatents.contains { $0 != 0 } && once.dMeans.contains { $0 != 0 })
+    expectBackwardAccumulatesAndScales(
+      gradients: { problem.gradients(distance, scale: $0) },
+      backward: { problem.backward(distance, dLatents: &$0, dMeans: &$1) })
   }
 
   @Test(arguments: [Float.infinity, -Float.infinity, Float.nan])

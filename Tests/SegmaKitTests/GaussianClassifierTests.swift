@@ -234,18 +234,9 @@ import Testing
   @Test func backwardAccumulatesAndScales() {
     let batch = Batch.random(count: 9, dimension: 6, components: 4, seed: 11)
     let classifier = GaussianClassifier(maxBatch: 9, dimension: 6, components: 4)
-    let once = batch.gradients(classifier)
-    var dLatents = [Float](repeating: 0, count: once.dLatents.count)
-    var dMeans = [Float](repeating: 0, count: once.dMeans.count)
-    batch.backward(classifier, dLatents: &dLatents, dMeans: &dMeans)
-    batch.backward(classifier, dLatents: &dLatents, dMeans: &dMeans)
-    expectGradientClose("twice dLatents", dLatents, once.dLatents.map { 2 * Double($0) }, absolute: 1e-7, relative: 1e-5)
-    expectGradientClose("twice dMeans", dMeans, once.dMeans.map { 2 * Double($0) }, absolute: 1e-7, relative: 1e-5)
-    let scaled = batch.gradients(classifier, scale: -2.5)
-    expectGradientClose(
-      "scaled dLatents", scaled.dLatents, once.dLatents.map { -2.5 * Double($0) }, absolute: 1e-7, relative: 1e-5)
-    expectGradientClose("scaled dMeans", scaled.dMeans, once.dMeans.map { -2.5 * Double($0) }, absolute: 1e-7, relative: 1e-5)
-    #expect(once.dLatents.contains { $0 != 0 } && once.dMeans.contains { $0 != 0 })
+    expectBackwardAccumulatesAndScales(
+      gradients: { batch.gradients(classifier, scale: $0) },
+      backward: { batch.backward(classifier, dLatents: &$0, dMeans: &$1) })
   }
 
   @Test(arguments: [Float.infinity, -Float.infinity, Float.nan])
