@@ -13,7 +13,29 @@
 /// Columns per GEMM that keep SGEMM near its peak at these shapes.
 private let columnsPerChunk = 2048
 
-/// A worker's part of the layer's scratch, carved in a fixed order.
+/// How a layer's scratch is carved per worker: `columnRows` x `chunkColumns` columns and
+/// as many for their gradient, `channelRows` channel-major rows, then the worker's share
+/// of the weight and bias gradients.
+private struct WorkspaceLayout {
+  let columnRows: Int, channelRows: Int, chunkColumns: Int, weights: Int, bias: Int
+
+  /// Floats per worker.
+  var size: Int { (2 * columnRows + channelRows) * chunkColumns + weights + bias }
+
+  func workspace(_ scratch: MutableFloatView, worker: Int) -> Workspace {
+    precondition(scratch.count >= (worker + 1) * size, "convolution: scratch too small")
+    var next = scratch.baseAddress! + worker * size
+    func take(_ count: Int) -> UnsafeMutablePointer<Float> {
+      defer { next += count }
+      return next
+    }
+    return Workspace(
+      columns: take(columnRows * chunkColumns), dColumns: take(columnRows * chunkColumns),
+      channelMajor: take(channelRows * chunkColumns), dWeights: take(weights), dBias: take(bias))
+  }
+}
+
+/// A worker's part of the layer's scratch.
 private struct Workspace {
   let columns: UnsafeMutablePointer<Float>
   let dColumns: UnsafeMutablePointer<Float>
@@ -21,29 +43,6 @@ private struct Workspace {
   let channelMajor: UnsafeMutablePointer<Float>
   let dWeights: UnsafeMutablePointer<Float>
   let dBias: UnsafeMutablePointer<Float>
-
-  /// Floats a worker needs for `columnRows` x `chunkColumns` columns, `channelRows` channel-major rows
-  /// and `weights` + `bias` gradient floats.
-  static func size(columnRows: Int, channelRows: Int, chunkColumns: Int, weights: Int, bias: Int) -> Int {
-    (2 * columnRows + channelRows) * chunkColumns + weights + bias
-  }
-
-  init(
-    _ scratch: MutableFloatView, worker: Int, perWorker: Int, columnRows: Int, channelRows: Int, chunkColumns: Int,
-    weights: Int, bias: Int
-  ) {
-    precondition(scratch.count >= (worker + 1) * perWorker, "convolution: scratch too small")
-    var next = scratch.baseAddress! + worker * perWorker
-    func take(_ count: Int) -> UnsafeMutablePointer<Float> {
-      defer { next += count }
-      return next
-    }
-    columns = take(columnRows * chunkColumns)
-    dColumns = take(columnRows * chunkColumns)
-    channelMajor = take(channelRows * chunkColumns)
-    dWeights = take(weights)
-    dBias = take(bias)
-  }
 }
 
 /// The chunks of `images`, `size` images at most each.
@@ -66,11 +65,13 @@ private func transposeChunk(
 }
 
 /// dw = Σ over workers of their shares, db likewise, in worker order.
-private func sumShares(into dw: MutableFloatView, _ db: MutableFloatView, workers: Int, workspace: (Int) -> Workspace) {
+private func sumShares(
+  into dw: MutableFloatView, _ db: MutableFloatView, workers: Int, layout: WorkspaceLayout, scratch: MutableFloatView
+) {
   dw.update(repeating: 0)
   db.update(repeating: 0)
   for worker in 0..<workers {
-    let share = workspace(worker)
+    let share = layout.workspace(scratch, worker: worker)
     for i in dw.indices { dw[i] += share.dWeights[i] }
     for o in db.indices { db[o] += share.dBias[o] }
   }
@@ -97,16 +98,12 @@ public struct Conv2D: Sendable {
   private var imagesPerChunk: Int { max(1, columnsPerChunk / plane) }
 
   /// Floats of scratch one worker needs; the caller provides `ComputeThreads.maximum` times this.
-  public var scratchSize: Int {
-    Workspace.size(
+  public var scratchSize: Int { layout.size }
+
+  private var layout: WorkspaceLayout {
+    WorkspaceLayout(
       columnRows: patch, channelRows: outChannels, chunkColumns: imagesPerChunk * plane,
       weights: outChannels * patch, bias: outChannels)
-  }
-
-  private func workspace(_ scratch: MutableFloatView, _ worker: Int) -> Workspace {
-    Workspace(
-      scratch, worker: worker, perWorker: scratchSize, columnRows: patch, channelRows: outChannels,
-      chunkColumns: imagesPerChunk * plane, weights: outChannels * patch, bias: outChannels)
   }
 
   /// Overwrites y.
@@ -114,7 +111,7 @@ public struct Conv2D: Sendable {
     precondition(x.count >= batch * inputSize && y.count >= batch * outputSize)
     let w = parameters.values(weightSlot).baseAddress!, b = parameters.values(biasSlot)
     parallelParts(batch, grain: 1) { worker, images in
-      let space = workspace(scratch, worker)
+      let space = layout.workspace(scratch, worker: worker)
       for chunk in chunks(images, size: imagesPerChunk) {
         let columns = chunk.count * plane
         for (i, n) in chunk.enumerated() {
@@ -145,7 +142,7 @@ public struct Conv2D: Sendable {
   ) {
     let w = parameters.values(weightSlot).baseAddress!
     let workers = parallelParts(batch, grain: 1) { worker, images in
-      let space = workspace(scratch, worker)
+      let space = layout.workspace(scratch, worker: worker)
       space.dWeights.update(repeating: 0, count: outChannels * patch)
       space.dBias.update(repeating: 0, count: outChannels)
       for chunk in chunks(images, size: imagesPerChunk) {
@@ -181,9 +178,9 @@ public struct Conv2D: Sendable {
         }
       }
     }
-    sumShares(into: parameters.gradients(weightSlot), parameters.gradients(biasSlot), workers: workers) {
-      workspace(scratch, $0)
-    }
+    sumShares(
+      into: parameters.gradients(weightSlot), parameters.gradients(biasSlot), workers: workers, layout: layout,
+      scratch: scratch)
   }
 }
 
@@ -208,16 +205,12 @@ public struct ConvTranspose2D: Sendable {
   private var imagesPerChunk: Int { max(1, columnsPerChunk / plane) }
 
   /// Floats of scratch one worker needs; the caller provides `ComputeThreads.maximum` times this.
-  public var scratchSize: Int {
-    Workspace.size(
+  public var scratchSize: Int { layout.size }
+
+  private var layout: WorkspaceLayout {
+    WorkspaceLayout(
       columnRows: patch, channelRows: 2 * inChannels, chunkColumns: imagesPerChunk * plane,
       weights: inChannels * patch, bias: outChannels)
-  }
-
-  private func workspace(_ scratch: MutableFloatView, _ worker: Int) -> Workspace {
-    Workspace(
-      scratch, worker: worker, perWorker: scratchSize, columnRows: patch, channelRows: 2 * inChannels,
-      chunkColumns: imagesPerChunk * plane, weights: inChannels * patch, bias: outChannels)
   }
 
   /// Overwrites y.
@@ -225,7 +218,7 @@ public struct ConvTranspose2D: Sendable {
     precondition(x.count >= batch * inputSize && y.count >= batch * outputSize)
     let w = parameters.values(weightSlot).baseAddress!, b = parameters.values(biasSlot)
     parallelParts(batch, grain: 1) { worker, images in
-      let space = workspace(scratch, worker)
+      let space = layout.workspace(scratch, worker: worker)
       for chunk in chunks(images, size: imagesPerChunk) {
         let columns = chunk.count * plane
         transposeChunk(
@@ -255,7 +248,7 @@ public struct ConvTranspose2D: Sendable {
   ) {
     let w = parameters.values(weightSlot).baseAddress!
     let workers = parallelParts(batch, grain: 1) { worker, images in
-      let space = workspace(scratch, worker)
+      let space = layout.workspace(scratch, worker: worker)
       space.dWeights.update(repeating: 0, count: inChannels * patch)
       space.dBias.update(repeating: 0, count: outChannels)
       for chunk in chunks(images, size: imagesPerChunk) {
@@ -287,8 +280,8 @@ public struct ConvTranspose2D: Sendable {
           plane: plane, toChannelMajor: false)
       }
     }
-    sumShares(into: parameters.gradients(weightSlot), parameters.gradients(biasSlot), workers: workers) {
-      workspace(scratch, $0)
-    }
+    sumShares(
+      into: parameters.gradients(weightSlot), parameters.gradients(biasSlot), workers: workers, layout: layout,
+      scratch: scratch)
   }
 }
