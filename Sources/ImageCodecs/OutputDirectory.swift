@@ -216,7 +216,7 @@ public final class OutputDirectory: @unchecked Sendable {
     let descriptor = segma_open_unnamed(folder)
     guard descriptor >= 0 else {
       let code = errno
-      if code == ENOSPC || code == EIO || code == EDQUOT { throw .writeFailed(path: shown, reason: systemMessage(code)) }
+      if Self.isWriteFailure(code) { throw .writeFailed(path: shown, reason: systemMessage(code)) }
       return nil
     }
     defer { close(descriptor) }
@@ -233,6 +233,10 @@ public final class OutputDirectory: @unchecked Sendable {
     case let code: throw .writeFailed(path: shown, reason: systemMessage(code))
     }
   }
+
+  /// Whether a failed create is a write failure (no space, quota, device error: exit 74)
+  /// rather than a folder segma may not create in (73).
+  private static func isWriteFailure(_ code: Int32) -> Bool { code == ENOSPC || code == EIO || code == EDQUOT }
 
   /// Writes all of `bytes`; the errno of a failure, or nil.
   private func writeAll(_ bytes: [UInt8], to descriptor: Int32) -> Int32? {
@@ -266,9 +270,7 @@ public final class OutputDirectory: @unchecked Sendable {
     }
     guard descriptor >= 0 else {
       let code = errno
-      if code == ENOSPC || code == EIO || code == EDQUOT {
-        throw .writeFailed(path: shown, reason: systemMessage(code))
-      }
+      if Self.isWriteFailure(code) { throw .writeFailed(path: shown, reason: systemMessage(code)) }
       throw .cannotCreate(path: shown, reason: systemMessage(code))
     }
     var failure = writeAll(bytes, to: descriptor) ?? 0

@@ -29,9 +29,10 @@ public enum BLASKernel {
   public static func selectAtStartup() {
     let environment = ProcessInfo.processInfo.environment
     guard environment["OPENBLAS_CORETYPE"] == nil else { return }
-    guard let kernel = betterKernel(current: current, cpuFlags: cpuFlags()) else { return }
+    let chosen = current
+    guard let kernel = betterKernel(current: chosen, cpuFlags: cpuFlags()) else { return }
     setenv("OPENBLAS_CORETYPE", kernel, 1)
-    setenv(marker, "\(current)->\(kernel)", 1)
+    setenv(marker, "\(chosen)->\(kernel)", 1)
     let arguments = CommandLine.arguments.map { strdup($0) } + [nil]
     execv("/proc/self/exe", arguments)
     // exec failed: carry on with the slower kernel rather than not at all.
