@@ -60,7 +60,7 @@ let package = Package(
     .target(name: "TestSupport", dependencies: ["ImageCodecs"], path: "Tests/TestSupport"),
     .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs", "TestSupport"]),
     .testTarget(name: "ManifestTests", dependencies: ["Manifest", "TestSupport"]),
-    .testTarget(name: "SegmaKitTests", dependencies: ["SegmaKit", "TestSupport"]),
+    .testTarget(name: "SegmaKitTests", dependencies: ["SegmaKit", "CKernels", "TestSupport"]),
     .testTarget(name: "segmaTests", dependencies: ["segma", "ImageCodecs", "Manifest", "TestSupport"]),
   ]
 )

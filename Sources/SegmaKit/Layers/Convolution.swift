@@ -1,4 +1,8 @@
-/// Convolutions with 4x4 kernels, stride 2, padding 1, through im2col + SGEMM.
+import CKernels
+
+/// Convolutions with 4x4 kernels, stride 2, padding 1, through im2col + SGEMM. im2col,
+/// col2im and the bias sums are C kernels (`segma_convolution.h`, which defines the
+/// column layout), vectorised by clang.
 ///
 /// Legend: B batch, C/O in/out channels, H/W input side, P the number of positions
 /// one image's columns have, n images in a chunk. Images are planar (C, H, W) per
@@ -115,9 +119,7 @@ public struct Conv2D: Sendable {
       for chunk in chunks(images, size: imagesPerChunk) {
         let columns = chunk.count * plane
         for (i, n) in chunk.enumerated() {
-          Im2Col.im2col(
-            image: x.baseAddress! + n * inputSize, channels: inChannels, height: height, width: width,
-            cols: space.columns + i * plane, rowStride: columns)
+          segma_im2col_4x4s2(x.baseAddress! + n * inputSize, inChannels, height, width, space.columns + i * plane, columns)
         }
         // (O, n·P) = w (O, C·16) · columns (C·16, n·P)
         gemmOnOneThread(
@@ -152,29 +154,20 @@ public struct Conv2D: Sendable {
           dy.baseAddress! + chunk.lowerBound * outputSize, dyChunk, images: chunk.count, channels: outChannels,
           plane: plane, toChannelMajor: true)
         for (i, n) in chunk.enumerated() {
-          Im2Col.im2col(
-            image: x.baseAddress! + n * inputSize, channels: inChannels, height: height, width: width,
-            cols: space.columns + i * plane, rowStride: columns)
+          segma_im2col_4x4s2(x.baseAddress! + n * inputSize, inChannels, height, width, space.columns + i * plane, columns)
         }
         // share of dw (O, C·16) += dy (O, n·P) · columnsᵀ
         gemmOnOneThread(
           .none, .transposed, outChannels, patch, columns, 1, dyChunk, columns, space.columns, columns, 1,
           space.dWeights, patch)
-        for o in 0..<outChannels {
-          var sum: Float = 0
-          for j in 0..<columns { sum += dyChunk[o * columns + j] }
-          space.dBias[o] += sum
-        }
+        segma_add_row_sums(dyChunk, outChannels, columns, columns, space.dBias)
         guard let dx else { continue }
         // dColumns (C·16, n·P) = wᵀ · dy
         gemmOnOneThread(
           .transposed, .none, patch, columns, outChannels, 1, w, patch, dyChunk, columns, 0, space.dColumns, columns)
         for (i, n) in chunk.enumerated() {
-          let image = dx.baseAddress! + n * inputSize
-          image.update(repeating: 0, count: inputSize)
-          Im2Col.col2im(
-            cols: space.dColumns + i * plane, rowStride: columns, channels: inChannels, height: height, width: width,
-            image: image)
+          segma_col2im_4x4s2(
+            space.dColumns + i * plane, columns, inChannels, height, width, nil, dx.baseAddress! + n * inputSize)
         }
       }
     }
@@ -229,11 +222,9 @@ public struct ConvTranspose2D: Sendable {
           .transposed, .none, patch, columns, inChannels, 1, w, patch, space.channelMajor, columns, 0, space.columns,
           columns)
         for (i, n) in chunk.enumerated() {
-          let out = y.baseAddress! + n * outputSize
-          for o in 0..<outChannels { (out + o * 4 * plane).update(repeating: b[o], count: 4 * plane) }
-          Im2Col.col2im(
-            cols: space.columns + i * plane, rowStride: columns, channels: outChannels, height: 2 * height,
-            width: 2 * width, image: out)
+          segma_col2im_4x4s2(
+            space.columns + i * plane, columns, outChannels, 2 * height, 2 * width, b.baseAddress!,
+            y.baseAddress! + n * outputSize)
         }
       }
     }
@@ -256,14 +247,8 @@ public struct ConvTranspose2D: Sendable {
         let xChunk = space.channelMajor, dxChunk = space.channelMajor + inChannels * columns
         for (i, n) in chunk.enumerated() {
           let g = dy.baseAddress! + n * outputSize
-          Im2Col.im2col(
-            image: g, channels: outChannels, height: 2 * height, width: 2 * width,
-            cols: space.dColumns + i * plane, rowStride: columns)
-          for o in 0..<outChannels {
-            var sum: Float = 0
-            for j in 0..<(4 * plane) { sum += g[o * 4 * plane + j] }
-            space.dBias[o] += sum
-          }
+          segma_im2col_4x4s2(g, outChannels, 2 * height, 2 * width, space.dColumns + i * plane, columns)
+          segma_add_row_sums(g, outChannels, 4 * plane, 4 * plane, space.dBias)
         }
         transposeChunk(
           x.baseAddress! + chunk.lowerBound * inputSize, xChunk, images: chunk.count, channels: inChannels,
