@@ -2,6 +2,10 @@
 
 #include <string.h>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #if defined(__x86_64__) && defined(__clang__)
 // Two builds of each kernel; the loader picks the AVX2+FMA one on CPUs that have it.
 #define SEGMA_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
@@ -13,10 +17,46 @@
 // 2*ox - 1 + kx: kx = 1 and 2 read the even and odd pixels, kx = 0 and 3 the same
 // shifted by one output column, with one padded end each. Rows likewise with ky.
 
-SEGMA_MULTIVERSION
+#if defined(__x86_64__)
+// Clang leaves the generic loops below scalar at these short rows; these are the
+// deinterleave written out. A row of 8 input pixels (wo = 4) takes four SSE2 vectors
+// (every x86-64 has SSE2); wider rows go 8 output columns at a time with AVX2.
+static inline void copy_row_of_4(const float *restrict source, float *restrict k0, float *restrict k1,
+                                 float *restrict k2, float *restrict k3) {
+  const __m128 a = _mm_loadu_ps(source), b = _mm_loadu_ps(source + 4);
+  const __m128 even = _mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+  const __m128 odd = _mm_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
+  _mm_storeu_ps(k0, _mm_castsi128_ps(_mm_slli_si128(_mm_castps_si128(odd), 4)));  // 0, odd[0..<3]
+  _mm_storeu_ps(k1, even);
+  _mm_storeu_ps(k2, odd);
+  _mm_storeu_ps(k3, _mm_castsi128_ps(_mm_srli_si128(_mm_castps_si128(even), 4)));  // even[1..<4], 0
+}
+
+__attribute__((target("avx2"))) static void copy_row_in_blocks_of_8(const float *restrict source, ptrdiff_t wo,
+                                                                      float *restrict k0, float *restrict k1,
+                                                                      float *restrict k2, float *restrict k3) {
+  const __m256i lanes_in_order = _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7);
+  const __m256i one_later = _mm256_setr_epi32(7, 0, 1, 2, 3, 4, 5, 6), one_earlier = _mm256_setr_epi32(1, 2, 3, 4, 5, 6, 7, 0);
+  for (ptrdiff_t ox = 0; ox < wo; ox += 8) {
+    const __m256 a = _mm256_loadu_ps(source + 2 * ox), b = _mm256_loadu_ps(source + 2 * ox + 8);
+    // The shuffles pick within 128-bit halves; the permute puts the halves' picks in order.
+    const __m256 even = _mm256_permutevar8x32_ps(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)), lanes_in_order);
+    const __m256 odd = _mm256_permutevar8x32_ps(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1)), lanes_in_order);
+    const float before = ox > 0 ? source[2 * ox - 1] : 0, after = ox + 8 < wo ? source[2 * ox + 16] : 0;
+    _mm256_storeu_ps(k0 + ox, _mm256_blend_ps(_mm256_permutevar8x32_ps(odd, one_later), _mm256_set1_ps(before), 0x01));
+    _mm256_storeu_ps(k1 + ox, even);
+    _mm256_storeu_ps(k2 + ox, odd);
+    _mm256_storeu_ps(k3 + ox, _mm256_blend_ps(_mm256_permutevar8x32_ps(even, one_earlier), _mm256_set1_ps(after), 0x80));
+  }
+}
+#endif
+
 void segma_im2col_4x4s2(const float *restrict image, ptrdiff_t channels, ptrdiff_t height, ptrdiff_t width,
                         float *restrict cols, ptrdiff_t row_stride) {
   const ptrdiff_t ho = height / 2, wo = width / 2;
+#if defined(__x86_64__)
+  const int has_avx2 = __builtin_cpu_supports("avx2");
+#endif
   for (ptrdiff_t c = 0; c < channels; c++) {
     for (ptrdiff_t ky = 0; ky < 4; ky++) {
       float *restrict k0 = cols + (c * 16 + ky * 4) * row_stride;
@@ -31,6 +71,16 @@ void segma_im2col_4x4s2(const float *restrict image, ptrdiff_t channels, ptrdiff
           continue;
         }
         const float *restrict source = image + (c * height + y) * width;
+#if defined(__x86_64__)
+        if (wo == 4) {
+          copy_row_of_4(source, k0 + at, k1 + at, k2 + at, k3 + at);
+          continue;
+        }
+        if (wo % 8 == 0 && has_avx2) {
+          copy_row_in_blocks_of_8(source, wo, k0 + at, k1 + at, k2 + at, k3 + at);
+          continue;
+        }
+#endif
         for (ptrdiff_t ox = 0; ox < wo; ox++) {
           k1[at + ox] = source[2 * ox];
           k2[at + ox] = source[2 * ox + 1];

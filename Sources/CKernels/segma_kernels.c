@@ -41,3 +41,14 @@ void segma_adam_update(float *restrict p, const float *restrict g, float *restri
     p[i] -= step_size * first / (__builtin_elementwise_sqrt(second) * inverse_root_correction2 + epsilon);
   }
 }
+
+SEGMA_MULTIVERSION
+void segma_relu_forward(const float *x, float *y, size_t n) {
+  // NaN stays NaN, so a diverging run shows in its loss.
+  for (size_t i = 0; i < n; i++) y[i] = x[i] < 0 ? 0 : x[i];
+}
+
+SEGMA_MULTIVERSION
+void segma_relu_backward(const float *dy, const float *y, float *dx, size_t n) {
+  for (size_t i = 0; i < n; i++) dx[i] = y[i] > 0 ? dy[i] : 0;
+}

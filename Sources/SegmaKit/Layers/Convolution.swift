@@ -15,7 +15,7 @@ import CKernels
 /// the shares are summed in worker order afterwards.
 
 /// Columns per GEMM that keep SGEMM near its peak at these shapes.
-private let columnsPerChunk = 2048
+private let columnsPerChunk = 1024
 
 /// How a layer's scratch is carved per worker: `columnRows` x `chunkColumns` columns and
 /// as many for their gradient, `channelRows` channel-major rows, then the worker's share

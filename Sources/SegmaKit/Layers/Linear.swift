@@ -1,3 +1,5 @@
+import CKernels
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -60,16 +62,22 @@ public struct Linear: Sendable {
 
 /// ReLU and sigmoid, element-wise over `count` values.
 public enum Activation {
-  /// y = max(x, 0). Overwrites y; x and y may be the same buffer.
+  /// y = max(x, 0). Overwrites y; x and y may be the same buffer. Split over the workers,
+  /// in C (`segma_kernels.h`) because Swift left the loop scalar.
   public static func reluForward(x: FloatView, y: MutableFloatView, count: Int) {
-    for i in 0..<count { y[i] = max(x[i], 0) }
+    parallelParts(count, grain: 1 << 15) { _, part in
+      segma_relu_forward(x.baseAddress! + part.lowerBound, y.baseAddress! + part.lowerBound, part.count)
+    }
   }
 
   // forward was: y = max(x, 0)
   // so:          dx = dy · [y > 0]   (uses the cached output)
   /// Overwrites dx; `y` is the forward output. dx may be dy's buffer.
   public static func reluBackward(dy: FloatView, y: FloatView, dx: MutableFloatView, count: Int) {
-    for i in 0..<count { dx[i] = y[i] > 0 ? dy[i] : 0 }
+    parallelParts(count, grain: 1 << 15) { _, part in
+      let at = part.lowerBound
+      segma_relu_backward(dy.baseAddress! + at, y.baseAddress! + at, dx.baseAddress! + at, part.count)
+    }
   }
 
   /// y = 1 / (1 + e^(−x)), written so that large |x| neither overflows nor loses y near 0.
