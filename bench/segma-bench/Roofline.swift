@@ -32,6 +32,9 @@ struct Roofline: ParsableCommand {
   @Option(help: "Timed training steps.")
   var steps = 60
 
+  @Flag(help: "Also print each GEMM call's time in the step and alone.")
+  var perCall = false
+
   func validate() throws {
     guard ["mlp", "conv"].contains(arch) else { throw ValidationError("--arch is mlp or conv.") }
     guard steps >= 1, threads >= 1 else { throw ValidationError("--steps and --threads must be at least 1.") }
@@ -46,21 +49,24 @@ struct Roofline: ParsableCommand {
 
     GemmClock.active = clock
     clock.recordsCalls = true
-    runStep(trainer, 0)
-    let calls = clock.calls
-    clock.recordsCalls = false
-    clock.reset()
     let started = now()
     for step in 0..<steps { runStep(trainer, step) }
     let stepSeconds = (now() - started) / Double(steps)
     GemmClock.active = nil
-    let inStep = clock.seconds / Double(steps)
+    let calls = Array(clock.calls.prefix(clock.calls.count / steps))
+    // Per step, the GEMMs' total: medians compare the step with the replay below, as
+    // single passes on this shared machine swing by 10%.
+    let stepGemms = (0..<steps).map { step in
+      clock.callSeconds[(step * calls.count)..<((step + 1) * calls.count)].reduce(0, +)
+    }
+    let inStep = median(stepGemms)
     let stepFlops = trainingStepFlops(trainer.model.architecture)
     // The clock sees the GEMMs the training thread calls; the convolutions' per-worker
     // GEMMs run on other threads, so for conv only the counted FLOPs are reported.
     let clockSeesAll = Double(clock.flops) / Double(steps) == stepFlops
 
-    let isolated = replay(calls)
+    let (passes, isolatedPerCall) = replay(calls)
+    let isolated = median(passes)
     let peak = peakRate()
     let report: [(String, String)] = [
       ("arch", arch), ("threads", "\(ComputeThreads.count)"), ("kernel", BLASKernel.current),
@@ -74,9 +80,16 @@ struct Roofline: ParsableCommand {
       ("gemm_ms_in_step", fixed(inStep * 1e3)), ("gemm_gflops_in_step", fixed(stepFlops / inStep / 1e9)),
       ("gemm_ms_isolated", fixed(isolated * 1e3)), ("gemm_gflops_isolated", fixed(stepFlops / isolated / 1e9)),
       ("gemm_efficiency", fixed(isolated / inStep, 3)),
+      ("gemm_efficiency_best_of_each", fixed(passes.min()! / stepGemms.min()!, 3)),
       ("other_ms", fixed((stepSeconds - inStep) * 1e3)), ("other_fraction", fixed(1 - inStep / stepSeconds, 3)),
     ]
     for (key, value) in report + (clockSeesAll ? gemmReport : []) { print("\(key)=\(value)") }
+    guard perCall && clockSeesAll else { return }
+    for (i, call) in calls.enumerated() {
+      let inStep = median(stride(from: i, to: clock.callSeconds.count, by: calls.count).map { clock.callSeconds[$0] })
+      let shape = "\(call.m)x\(call.n)x\(call.k) \(call.transA == .none ? "N" : "T")\(call.transB == .none ? "N" : "T")"
+      print("call.\(i)=\(shape) beta \(fixed(Double(call.beta), 0)): in step \(fixed(inStep * 1e3, 2)) ms, alone \(fixed(isolatedPerCall[i] * 1e3, 2)) ms")
+    }
   }
 
   /// A freshly initialised model of the chosen shape and random training images.
@@ -119,8 +132,9 @@ struct Roofline: ParsableCommand {
     return 2 * Double(perStep)
   }
 
-  /// Seconds one pass over `calls` takes on buffers of its own (best of several passes).
-  private func replay(_ calls: [GemmClock.Call]) -> Double {
+  /// Seconds each of `steps` passes over `calls` takes on buffers of its own, and each
+  /// call's median.
+  private func replay(_ calls: [GemmClock.Call]) -> (passes: [Double], perCall: [Double]) {
     let buffers = calls.map { call in
       let rowsA = call.transA == .none ? call.m : call.k, rowsB = call.transB == .none ? call.k : call.n
       return (
@@ -128,17 +142,20 @@ struct Roofline: ParsableCommand {
       )
     }
     defer { for buffer in buffers { [buffer.a, buffer.b, buffer.c].forEach { $0.deallocate() } } }
-    var best = Double.infinity
-    for _ in 0..<max(5, steps / 4) {
+    var passes: [Double] = []
+    var perCall = [[Double]](repeating: [], count: calls.count)
+    for _ in 0..<steps {
       let started = now()
-      for (call, buffer) in zip(calls, buffers) {
+      for (i, (call, buffer)) in zip(calls, buffers).enumerated() {
+        let callStarted = now()
         gemm(
           call.transA, call.transB, m: call.m, n: call.n, k: call.k, a: buffer.a.baseAddress!, lda: call.lda,
           b: buffer.b.baseAddress!, ldb: call.ldb, beta: call.beta, c: buffer.c.baseAddress!, ldc: call.ldc)
+        perCall[i].append(now() - callStarted)
       }
-      best = min(best, now() - started)
+      passes.append(now() - started)
     }
-    return best
+    return (passes, perCall.map(median))
   }
 
   /// GFLOP/s of a square 2048 SGEMM on all workers: the most this machine's SGEMM gives.
@@ -163,6 +180,11 @@ private func filled(_ count: Int) -> MutableFloatView {
   var random = SeededRandom(seed: UInt64(count))
   for i in buffer.indices { buffer[i] = Float.random(in: -1...1, using: &random) }
   return buffer
+}
+
+private func median(_ values: [Double]) -> Double {
+  let sorted = values.sorted()
+  return sorted.isEmpty ? .nan : sorted[sorted.count / 2]
 }
 
 private func now() -> Double {

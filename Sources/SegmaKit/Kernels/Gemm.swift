@@ -91,12 +91,15 @@ public final class GemmClock {
   public private(set) var seconds: Double = 0
   public private(set) var flops = 0
   public private(set) var calls: [Call] = []
+  /// Each recorded call's wall time, in `calls` order.
+  public private(set) var callSeconds: [Double] = []
   public var recordsCalls = false
   public init() {}
 
   public func reset() {
     (seconds, flops) = (0, 0)
     calls.removeAll()
+    callSeconds.removeAll()
   }
 
   func now() -> Double {
@@ -106,8 +109,12 @@ public final class GemmClock {
   }
 
   func record(since started: Double, _ call: Call) {
-    seconds += now() - started
+    let elapsed = now() - started
+    seconds += elapsed
     flops += 2 * call.m * call.n * call.k
-    if recordsCalls { calls.append(call) }
+    if recordsCalls {
+      calls.append(call)
+      callSeconds.append(elapsed)
+    }
   }
 }
