@@ -15,14 +15,28 @@ enum Stage {
     let transform = try prepare(coder)
     let source = try RecordSource(input: input, coder: coder, diagnostics: diagnostics)
     let sink = try RecordSink(options: output, isDryRun: isDryRun, coder: coder, diagnostics: diagnostics)
-    // A signal is honoured before the next batch is read, so every batch read is written.
-    while try Interruption.check(), let batch = try source.nextBatch() {
+    func write(_ batch: [Record]) throws {
       var records: [Record] = []
       for record in batch {
         if case .latent(let latent) = record { records += transform(latent) } else { records.append(record) }
       }
       try sink.write(records)
       try sink.finish()  // what is done reaches the next stage even if a signal ends the run
+    }
+    // A signal is honoured before the next batch is read, so every batch read is written.
+    if input.readsManifest {
+      // Serial: a signal must interrupt the read(2) of an idle upstream, and only the
+      // main thread is sure to get it; decoding and writing dominate these stages anyway.
+      while try Interruption.check(), let batch = try source.nextBatch() { try write(batch) }
+    } else {
+      // Image files: batch i+1 is read and encoded while batch i is transformed and written.
+      let batches = BatchPrefetcher { () throws -> [Record]? in
+        try Interruption.check()
+        return try source.nextBatch()
+      }
+      defer { batches.stop() }  // a failed write stops the reading too
+      while let batch = try batches.next() { try write(batch) }
+      try Interruption.check()  // a signal during the last batch still says so, as above
     }
     try sink.finish()
   }
