@@ -115,6 +115,21 @@ import Testing
     #expect(try hiddenFiles(under: out).isEmpty)
   }
 
+  /// The same from image files, whose next batch is read and decoded on a second thread:
+  /// the failed write stops that thread too (no hang) and the status is still 74.
+  @Test func aFullDiskStopsAnImageFileRunWith74() throws {
+    guard let disk = SmallFileSystem(at: scratch + "/small", bytes: 96 * 1024) else {
+      print("skipped: cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN)")
+      return
+    }
+    let out = disk.path + "/out"
+    let args = ["transfer", "--model", try tinyModel(), "--to", "coat", "--steps", "40", "-o", out, PipelineTests.fashion]
+    let result = try runSegma(args)
+    #expect(result.status == 74)
+    #expect(result.stderr.hasSuffix(": cannot write: no space left on device\n"), "\(result.stderr)")
+    #expect(try hiddenFiles(under: out).isEmpty)
+  }
+
   /// An output folder that cannot be made or written: 73, naming the path.
   @Test func anUnwritableOutputFolderStopsWith73() throws {
     try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)

@@ -273,6 +273,32 @@ import Testing
     for path in pngs.prefix(20) { _ = try ImageFile.read(path: scratch + "/out/" + path) }
   }
 
+  /// From image files the next batch is read on a second thread; a signal still stops
+  /// the reading, and every batch read is written whole, its records printed.
+  @Test func aSignalStopsReadingImageFiles() throws {
+    let inputs = scratch + "/in"
+    try FileManager.default.createDirectory(atPath: inputs, withIntermediateDirectories: true)
+    let image = try Data(contentsOf: URL(fileURLWithPath: Self.fashion + "/bag/00018.png"))
+    for i in 0..<600 { try image.write(to: URL(fileURLWithPath: inputs + "/\(i).png")) }  // 3 batches of 256
+    let process = Process()
+    process.executableURL = segmaExecutable
+    process.arguments = ["transfer", "--to", "coat", "--steps", "4", "-o", scratch + "/out", inputs]
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    var printed = output.fileHandleForReading.availableData  // some output exists: a batch is done
+    kill(process.processIdentifier, SIGINT)
+    printed += output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 130)
+    let written = try FileManager.default.subpathsOfDirectory(atPath: scratch + "/out")
+    #expect(!written.contains { $0.split(separator: "/").last?.hasPrefix(".") == true }, "temporary files left")
+    let pngs = written.filter { $0.hasSuffix(".png") }
+    #expect(pngs.count > 0 && pngs.count < 2400 && pngs.count % 1024 == 0, "\(pngs.count) images")
+    #expect(String(decoding: printed, as: UTF8.self).split(separator: "\n").count == pngs.count)
+  }
+
   /// Two ids that sanitise to one name: the second is an error, with or without
   /// --skip-existing, and the first file is not replaced.
   @Test func idsThatShareAnOutputNameCollide() throws {

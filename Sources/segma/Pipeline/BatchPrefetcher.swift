@@ -1,8 +1,8 @@
 import Foundation
 
-/// Reads the next batch on a thread of its own while the caller transforms and
-/// writes the current one: reading and encoding images overlap the decoding and
-/// writing, whose serial parts otherwise leave cores idle.
+/// Makes the next batch on a thread of its own while the caller uses the current one:
+/// each side has serial parts that otherwise leave a core idle (Stage: reading,
+/// encoding and decoding on one side, PNG files and records on the other).
 ///
 /// Goals: at most one batch read ahead (memory stays bounded by two batches), the
 /// batches in the order read, and the producer's error, a signal's included, only

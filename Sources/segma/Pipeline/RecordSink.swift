@@ -23,19 +23,25 @@ final class RecordSink {
     }
   }
 
+  /// Records decoded and ready to store: the records in order, those still missing
+  /// being the images to encode and write.
+  struct Rendered {
+    fileprivate var output: [Record?]
+    fileprivate let images: [(index: Int, latent: LatentRecord, name: String, image: PixelBuffer)]
+  }
+
   func write(_ records: [Record]) throws {
     // One-to-many stages hand over more records than the decoder takes at once.
-    guard records.count <= coder.batchSize else {
-      for start in stride(from: 0, to: records.count, by: coder.batchSize) {
-        try write(Array(records[start..<min(start + coder.batchSize, records.count)]))
-      }
-      return
+    for start in stride(from: 0, to: records.count, by: coder.batchSize) {
+      try store(render(Array(records[start..<min(start + coder.batchSize, records.count)])))
     }
+  }
+
+  /// Checks, names and decodes at most `batchSize` records (the model's part of writing).
+  func render(_ records: [Record]) -> Rendered {
+    precondition(records.count <= coder.batchSize)
     let records = records.map(checkedFinite)
-    guard let (folder, options) = images else {
-      for record in records { try writer.write(record) }
-      return
-    }
+    guard let (folder, options) = images else { return Rendered(output: records, images: []) }
     // Latents whose file is already there with --skip-existing are not rendered.
     var rendered: [(index: Int, latent: LatentRecord, name: String)] = []
     var output: [Record?] = Array(repeating: nil, count: records.count)
@@ -71,17 +77,28 @@ final class RecordSink {
       }
     }
     let decoded = coder.decode(rendered.map(\.latent.z))
-    let sized = zip(rendered, decoded).map { item, image in (item, resized(image, to: options.size, for: item.latent)) }
+    return Rendered(output: output, images: zip(rendered, decoded).map { item, image in
+      (item.index, item.latent, item.name, resized(image, to: options.size, for: item.latent))
+    })
+  }
+
+  /// Encodes and writes the images of `rendered`, then its records to stdout.
+  func store(_ rendered: Rendered) throws {
+    var output = rendered.output
+    guard let (folder, options) = images else {
+      for record in output.compactMap({ $0 }) { try writer.write(record) }
+      return
+    }
     let (format, quality, background) = (options.format, options.quality, coder.images.background.color)
     let policy = options.policy
     // Encoded and written by the workers: creating files is most of a small image's cost.
-    let outcomes = parallelMap(sized.map { ($0.0.name, $0.1) }, threads: coder.threads) { name, image in
+    let outcomes = parallelMap(rendered.images.map { ($0.name, $0.image) }, threads: coder.threads) { name, image in
       Result { () throws in
         let data = try ImageEncoder.encode(image, as: format, quality: quality, background: background)
         try folder?.write(data, to: name, policy: policy, isClaimed: true)
       }
     }
-    for ((item, _), outcome) in zip(sized, outcomes) {
+    for (item, outcome) in zip(rendered.images, outcomes) {
       do {
         try outcome.get()
         guard let folder else { continue }

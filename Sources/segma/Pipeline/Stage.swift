@@ -15,27 +15,41 @@ enum Stage {
     let transform = try prepare(coder)
     let source = try RecordSource(input: input, coder: coder, diagnostics: diagnostics)
     let sink = try RecordSink(options: output, isDryRun: isDryRun, coder: coder, diagnostics: diagnostics)
-    func write(_ batch: [Record]) throws {
+    func transformed(_ batch: [Record]) -> [Record] {
       var records: [Record] = []
       for record in batch {
         if case .latent(let latent) = record { records += transform(latent) } else { records.append(record) }
       }
-      try sink.write(records)
-      try sink.finish()  // what is done reaches the next stage even if a signal ends the run
+      return records
     }
     // A signal is honoured before the next batch is read, so every batch read is written.
     if input.readsManifest {
       // Serial: a signal must interrupt the read(2) of an idle upstream, and only the
-      // main thread is sure to get it; decoding and writing dominate these stages anyway.
-      while try Interruption.check(), let batch = try source.nextBatch() { try write(batch) }
-    } else {
-      // Image files: batch i+1 is read and encoded while batch i is transformed and written.
-      let batches = BatchPrefetcher { () throws -> [Record]? in
-        try Interruption.check()
-        return try source.nextBatch()
+      // main thread is sure to get it.
+      while try Interruption.check(), let batch = try source.nextBatch() {
+        try sink.write(transformed(batch))
+        try sink.finish()  // what is done reaches the next stage even if a signal ends the run
       }
-      defer { batches.stop() }  // a failed write stops the reading too
-      while let batch = try batches.next() { try write(batch) }
+    } else {
+      // Image files: the next records are read, encoded, transformed and decoded while
+      // the images before them are made into files. Handed over a decoder batch at a
+      // time, as a one-to-many stage makes many records of one batch.
+      var pending: ArraySlice<Record> = []
+      let parts = BatchPrefetcher { () throws -> RecordSink.Rendered? in
+        if pending.isEmpty {
+          try Interruption.check()
+          guard let batch = try source.nextBatch() else { return nil }
+          pending = ArraySlice(transformed(batch))
+        }
+        let part = pending.prefix(coder.batchSize)
+        pending = pending.dropFirst(part.count)
+        return sink.render(Array(part))
+      }
+      defer { parts.stop() }  // a failed write stops the reading too
+      while let part = try parts.next() {
+        try sink.store(part)
+        try sink.finish()
+      }
       try Interruption.check()  // a signal during the last batch still says so, as above
     }
     try sink.finish()
