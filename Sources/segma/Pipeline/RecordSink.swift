@@ -31,9 +31,14 @@ final class RecordSink {
   }
 
   func write(_ records: [Record]) throws {
-    // One-to-many stages hand over more records than the decoder takes at once.
-    for start in stride(from: 0, to: records.count, by: coder.batchSize) {
-      try store(render(Array(records[start..<min(start + coder.batchSize, records.count)])))
+    for part in parts(records) { try store(render(part)) }
+  }
+
+  /// `records` in parts `render` takes: one-to-many stages make more records of a batch
+  /// than the decoder takes at once.
+  func parts(_ records: [Record]) -> [[Record]] {
+    stride(from: 0, to: records.count, by: coder.batchSize).map {
+      Array(records[$0..<min($0 + coder.batchSize, records.count)])
     }
   }
 

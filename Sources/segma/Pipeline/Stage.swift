@@ -24,12 +24,23 @@ enum Stage {
     }
     // A signal is honoured before the next batch is read, so every batch read is written.
     if input.readsManifest {
-      // Serial: a signal must interrupt the read(2) of an idle upstream, and only the
-      // main thread is sure to get it.
-      while try Interruption.check(), let batch = try source.nextBatch() {
-        try sink.write(transformed(batch))
+      // Records are read, transformed and decoded on this thread, as a signal must
+      // interrupt the read(2) of an idle upstream and the kernel gives a process's signal
+      // to its main thread first; another thread makes the images and prints the records
+      // of the batch before.
+      let storing = BatchConsumer<RecordSink.Rendered> { rendered in
+        try sink.store(rendered)
         try sink.finish()  // what is done reaches the next stage even if a signal ends the run
       }
+      do {
+        while try Interruption.check(), let batch = try source.nextBatch() {
+          for part in sink.parts(transformed(batch)) { try storing.submit(sink.render(part)) }
+        }
+      } catch {
+        try storing.finish()  // every batch read is still written; a failed write is the error to report
+        throw error
+      }
+      try storing.finish()
     } else {
       // Image files: the next records are read, encoded, transformed and decoded while
       // the images before them are made into files. Handed over a decoder batch at a
