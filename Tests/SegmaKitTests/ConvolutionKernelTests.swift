@@ -5,8 +5,9 @@ import Testing
 /// The C im2col, col2im and row sums against their definitions in segma_convolution.h,
 /// written out the slow way: one entry at a time, padding tested per entry.
 @Suite struct ConvolutionKernelTests {
-  /// (channels, height, width): the smallest side (one output column), odd-by-even, wide.
-  static let shapes = [(2, 2, 2), (3, 4, 6), (2, 8, 16), (1, 6, 4)]
+  /// (channels, height, width), one for each way im2col copies a row of Wo output columns:
+  /// Wo = 1, 2, 3 and 12 (plain loops), 4 (SSE2), 8 and 16 (AVX2, one block and two).
+  static let shapes = [(2, 2, 2), (1, 6, 4), (3, 4, 6), (1, 2, 24), (2, 4, 8), (2, 8, 16), (1, 4, 32)]
 
   /// image[c, 2·oy − 1 + ky, 2·ox − 1 + kx], or 0 in the padding.
   func definedEntry(_ image: [Float], c: Int, ky: Int, kx: Int, oy: Int, ox: Int, height: Int, width: Int) -> Float {
