@@ -9,7 +9,7 @@ import Glibc
 ///
 /// Three figures, each from this process: the step itself (synthetic images, the
 /// shapes of `segma train`), its time inside SGEMM (GemmClock), and the same SGEMM
-/// calls replayed alone on buffers of their own. Output is `key=value` lines for
+/// calls each replayed alone, back to back on buffers of their own. Output is `key=value` lines for
 /// bench/run.
 struct Roofline: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -55,7 +55,7 @@ struct Roofline: ParsableCommand {
     GemmClock.active = nil
     let calls = Array(clock.calls.prefix(clock.calls.count / steps))
     // Per step, the GEMMs' total: medians compare the step with the replay below, as
-    // single passes on this shared machine swing by 10%.
+    // single runs on this shared machine swing by 10% and more.
     let stepGemms = (0..<steps).map { step in
       clock.callSeconds[(step * calls.count)..<((step + 1) * calls.count)].reduce(0, +)
     }
@@ -65,8 +65,8 @@ struct Roofline: ParsableCommand {
     // GEMMs run on other threads, so for conv only the counted FLOPs are reported.
     let clockSeesAll = Double(clock.flops) / Double(steps) == stepFlops
 
-    let (passes, isolatedPerCall) = replay(calls)
-    let isolated = median(passes)
+    let isolatedPerCall = replay(calls)
+    let isolated = isolatedPerCall.reduce(0, +)
     let peak = peakRate()
     let report: [(String, String)] = [
       ("arch", arch), ("threads", "\(ComputeThreads.count)"), ("kernel", BLASKernel.current),
@@ -80,7 +80,6 @@ struct Roofline: ParsableCommand {
       ("gemm_ms_in_step", fixed(inStep * 1e3)), ("gemm_gflops_in_step", fixed(stepFlops / inStep / 1e9)),
       ("gemm_ms_isolated", fixed(isolated * 1e3)), ("gemm_gflops_isolated", fixed(stepFlops / isolated / 1e9)),
       ("gemm_efficiency", fixed(isolated / inStep, 3)),
-      ("gemm_efficiency_best_of_each", fixed(passes.min()! / stepGemms.min()!, 3)),
       ("other_ms", fixed((stepSeconds - inStep) * 1e3)), ("other_fraction", fixed(1 - inStep / stepSeconds, 3)),
     ]
     for (key, value) in report + (clockSeesAll ? gemmReport : []) { print("\(key)=\(value)") }
@@ -132,30 +131,22 @@ struct Roofline: ParsableCommand {
     return 2 * Double(perStep)
   }
 
-  /// Seconds each of `steps` passes over `calls` takes on buffers of its own, and each
-  /// call's median.
-  private func replay(_ calls: [GemmClock.Call]) -> (passes: [Double], perCall: [Double]) {
-    let buffers = calls.map { call in
+  /// Each call's median seconds when run alone: `steps` times back to back on buffers
+  /// of its own, after one untimed run. Warm caches, as "the same shapes in isolation".
+  private func replay(_ calls: [GemmClock.Call]) -> [Double] {
+    calls.map { call in
       let rowsA = call.transA == .none ? call.m : call.k, rowsB = call.transB == .none ? call.k : call.n
-      return (
-        a: filled(rowsA * call.lda), b: filled(rowsB * call.ldb), c: filled(call.m * call.ldc)
-      )
-    }
-    defer { for buffer in buffers { [buffer.a, buffer.b, buffer.c].forEach { $0.deallocate() } } }
-    var passes: [Double] = []
-    var perCall = [[Double]](repeating: [], count: calls.count)
-    for _ in 0..<steps {
-      let started = now()
-      for (i, (call, buffer)) in zip(calls, buffers).enumerated() {
-        let callStarted = now()
+      let (a, b, c) = (filled(rowsA * call.lda), filled(rowsB * call.ldb), filled(call.m * call.ldc))
+      defer { [a, b, c].forEach { $0.deallocate() } }
+      let seconds = (0...steps).map { _ in
+        let started = now()
         gemm(
-          call.transA, call.transB, m: call.m, n: call.n, k: call.k, a: buffer.a.baseAddress!, lda: call.lda,
-          b: buffer.b.baseAddress!, ldb: call.ldb, beta: call.beta, c: buffer.c.baseAddress!, ldc: call.ldc)
-        perCall[i].append(now() - callStarted)
+          call.transA, call.transB, m: call.m, n: call.n, k: call.k, a: a.baseAddress!, lda: call.lda,
+          b: b.baseAddress!, ldb: call.ldb, beta: call.beta, c: c.baseAddress!, ldc: call.ldc)
+        return now() - started
       }
-      passes.append(now() - started)
+      return median(Array(seconds.dropFirst()))
     }
-    return (passes, perCall.map(median))
   }
 
   /// GFLOP/s of a square 2048 SGEMM on all workers: the most this machine's SGEMM gives.
