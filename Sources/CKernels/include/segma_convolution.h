@@ -3,9 +3,10 @@
 
 #include <stddef.h>
 
-/// The passes around a 4x4, stride 2, padding 1 convolution's SGEMM, in C so that
-/// clang vectorises their stride-2 gathers and interleaves (Swift left them scalar:
-/// a third of a conv training step).
+/// The passes around a 4x4, stride 2, padding 1 convolution's SGEMM, in C so that they
+/// are vectorised (Swift left their stride-2 gathers and scatters scalar: a third of a
+/// conv training step). im2col's short row copies are written out with SSE2/AVX2, as
+/// clang left those scalar too.
 ///
 /// Legend: C channels, H/W the image side, Ho = H/2, Wo = W/2. `cols` is (C*16, Ho*Wo):
 /// row r = c*16 + ky*4 + kx, column j = oy*Wo + ox holds image[c, 2*oy - 1 + ky, 2*ox - 1 + kx],
