@@ -299,6 +299,40 @@ import Testing
     #expect(String(decoding: printed, as: UTF8.self).split(separator: "\n").count == pngs.count)
   }
 
+  /// One thread (batches in turn) and the default (the next batch read on a second
+  /// thread while the last is written) print the same records and write the same files,
+  /// from image files and from a manifest on stdin, over several batches.
+  @Test func oneThreadAndOverlappedBatchesWriteTheSameBytes() throws {
+    let inputs = scratch + "/in"
+    try FileManager.default.createDirectory(atPath: inputs, withIntermediateDirectories: true)
+    for (i, name) in ["bag/00018", "shirt/00004", "dress/00013"].enumerated() {
+      let image = try Data(contentsOf: URL(fileURLWithPath: Self.fashion + "/\(name).png"))
+      for copy in 0..<100 { try image.write(to: URL(fileURLWithPath: inputs + "/\(i)-\(copy).png")) }  // 2 batches of 256
+    }
+    let model = try tinyModel()
+    let latents = try runSegma(["encode", "--model", model, inputs]).stdout
+    var outputs: [[String: Data]] = []
+    var records: [[String]] = []
+    for threads in ["1", "2"] {
+      let fromFiles = try runSegma(
+        ["transfer", "--model", model, "-j", threads, "--to", "coat", "-o", scratch + "/f\(threads)", inputs])
+      let fromStdin = try runSegma(["decode", "--model", model, "-j", threads, "-o", scratch + "/s\(threads)"], stdin: latents)
+      #expect(fromFiles.status == 0 && fromStdin.status == 0)
+      outputs += [try files(under: scratch + "/f\(threads)"), try files(under: scratch + "/s\(threads)")]
+      records += [fromFiles.stdout, fromStdin.stdout].map {
+        $0.replacingOccurrences(of: scratch, with: "").split(separator: "\n").map(String.init)
+      }
+    }
+    #expect(outputs[0].count == 300 && outputs[1].count == 300)
+    #expect(outputs[0] == outputs[2] && outputs[1] == outputs[3])
+    #expect(records[0].count == 300 && records[1].count == 300)
+    func folderless(_ lines: [String], _ folder: String) -> [String] {
+      lines.map { $0.replacingOccurrences(of: folder, with: "/") }
+    }
+    #expect(folderless(records[0], "/f1/") == folderless(records[2], "/f2/"))
+    #expect(folderless(records[1], "/s1/") == folderless(records[3], "/s2/"))
+  }
+
   /// Two ids that sanitise to one name: the second is an error, with or without
   /// --skip-existing, and the first file is not replaced.
   @Test func idsThatShareAnOutputNameCollide() throws {

@@ -6,7 +6,9 @@ import SegmaKit
 struct RunOptions: ParsableArguments {
   @Option(
     name: [.customShort("j"), .customLong("threads")],
-    help: ArgumentHelp("Worker threads (default: all cores).", valueName: "n"))
+    help: ArgumentHelp(
+      "Worker threads (default: all cores). With more than one, a latent stage reads the next batch while it writes the last; 1 runs everything on one thread.",
+      valueName: "n"))
   var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
   @Flag(name: .shortAndLong, help: "No progress bar and no notes; errors are still reported.")

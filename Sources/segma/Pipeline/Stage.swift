@@ -23,7 +23,13 @@ enum Stage {
       return records
     }
     // A signal is honoured before the next batch is read, so every batch read is written.
-    if input.readsManifest {
+    if runOptions.threads == 1 {
+      // One thread asked for: each batch read, run through the model and written in turn.
+      while try Interruption.check(), let batch = try source.nextBatch() {
+        try sink.write(transformed(batch))
+        try sink.finish()  // what is done reaches the next stage even if a signal ends the run
+      }
+    } else if input.readsManifest {
       // Records are read, transformed and decoded on this thread, as a signal must
       // interrupt the read(2) of an idle upstream and the kernel gives a process's signal
       // to its main thread first; another thread makes the images and prints the records
