@@ -47,6 +47,7 @@ enum Stage {
         throw error
       }
       try storing.finish()
+      try Interruption.check()  // a signal while the last batch was stored still says so
     } else {
       // Image files: the next records are read, encoded, transformed and decoded while
       // the images before them are made into files. Handed over a decoder batch at a
