@@ -23,7 +23,9 @@ import Testing
     // The image's columns sit at offset 3 of wider rows; the rest must stay untouched.
     let (offset, stride) = (3, ho * wo + 5)
     var cols = [Float](repeating: .nan, count: channels * 16 * stride)
-    cols.withUnsafeMutableBufferPointer { segma_im2col_4x4s2(image, channels, height, width, $0.baseAddress! + offset, stride) }
+    cols.withUnsafeMutableBufferPointer {
+      segma_im2col_4x4s2(image, channels, height, width, $0.baseAddress! + offset, stride)
+    }
     for c in 0..<channels {
       for ky in 0..<4 {
         for kx in 0..<4 {
@@ -67,12 +69,16 @@ import Testing
     }
     // Garbage in the image first: col2im overwrites every pixel.
     var image = [Float](repeating: .nan, count: channels * height * width)
-    image.withUnsafeMutableBufferPointer { segma_col2im_4x4s2(cols, stride, channels, height, width, bias, $0.baseAddress!) }
+    image.withUnsafeMutableBufferPointer {
+      segma_col2im_4x4s2(cols, stride, channels, height, width, bias, $0.baseAddress!)
+    }
     for i in image.indices {
       #expect(abs(Double(image[i]) - expected[i]) < 1e-5, "pixel \(i): \(image[i]) vs \(expected[i])")
     }
     // Without a bias, the pixels are the scattered sums alone.
-    image.withUnsafeMutableBufferPointer { segma_col2im_4x4s2(cols, stride, channels, height, width, nil, $0.baseAddress!) }
+    image.withUnsafeMutableBufferPointer {
+      segma_col2im_4x4s2(cols, stride, channels, height, width, nil, $0.baseAddress!)
+    }
     for i in image.indices {
       let unbiased = expected[i] - Double(bias[i / (height * width)])
       #expect(abs(Double(image[i]) - unbiased) < 1e-5, "pixel \(i) without bias: \(image[i]) vs \(unbiased)")

@@ -307,7 +307,8 @@ import Testing
     try FileManager.default.createDirectory(atPath: inputs, withIntermediateDirectories: true)
     for (i, name) in ["bag/00018", "shirt/00004", "dress/00013"].enumerated() {
       let image = try Data(contentsOf: URL(fileURLWithPath: Self.fashion + "/\(name).png"))
-      for copy in 0..<100 { try image.write(to: URL(fileURLWithPath: inputs + "/\(i)-\(copy).png")) }  // 2 batches of 256
+      // 300 images: 2 batches of 256.
+      for copy in 0..<100 { try image.write(to: URL(fileURLWithPath: inputs + "/\(i)-\(copy).png")) }
     }
     let model = try tinyModel()
     let latents = try runSegma(["encode", "--model", model, inputs]).stdout
@@ -316,7 +317,8 @@ import Testing
     for threads in ["1", "2"] {
       let fromFiles = try runSegma(
         ["transfer", "--model", model, "-j", threads, "--to", "coat", "-o", scratch + "/f\(threads)", inputs])
-      let fromStdin = try runSegma(["decode", "--model", model, "-j", threads, "-o", scratch + "/s\(threads)"], stdin: latents)
+      let fromStdin = try runSegma(
+        ["decode", "--model", model, "-j", threads, "-o", scratch + "/s\(threads)"], stdin: latents)
       #expect(fromFiles.status == 0 && fromStdin.status == 0)
       outputs += [try files(under: scratch + "/f\(threads)"), try files(under: scratch + "/s\(threads)")]
       records += [fromFiles.stdout, fromStdin.stdout].map {

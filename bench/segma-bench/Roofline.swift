@@ -87,7 +87,8 @@ struct Roofline: ParsableCommand {
     for (i, call) in calls.enumerated() {
       let inStep = median(stride(from: i, to: clock.callSeconds.count, by: calls.count).map { clock.callSeconds[$0] })
       let shape = "\(call.m)x\(call.n)x\(call.k) \(call.transA == .none ? "N" : "T")\(call.transB == .none ? "N" : "T")"
-      print("call.\(i)=\(shape) beta \(fixed(Double(call.beta), 0)): in step \(fixed(inStep * 1e3, 2)) ms, alone \(fixed(isolatedPerCall[i] * 1e3, 2)) ms")
+      let times = "in step \(fixed(inStep * 1e3, 2)) ms, alone \(fixed(isolatedPerCall[i] * 1e3, 2)) ms"
+      print("call.\(i)=\(shape) beta \(fixed(Double(call.beta), 0)): \(times)")
     }
   }
 

@@ -1,8 +1,8 @@
 import CKernels
 
 /// Convolutions with 4x4 kernels, stride 2, padding 1, through im2col + SGEMM. im2col,
-/// col2im and the bias sums are C kernels (`segma_convolution.h`, which defines the
-/// column layout), vectorised by clang.
+/// col2im and the bias sums are vectorised C kernels (`segma_convolution.h`, which
+/// defines the column layout).
 ///
 /// Legend: B batch, C/O in/out channels, H/W input side, P the number of positions
 /// one image's columns have, n images in a chunk. Images are planar (C, H, W) per
@@ -119,7 +119,8 @@ public struct Conv2D: Sendable {
       for chunk in chunks(images, size: imagesPerChunk) {
         let columns = chunk.count * plane
         for (i, n) in chunk.enumerated() {
-          segma_im2col_4x4s2(x.baseAddress! + n * inputSize, inChannels, height, width, space.columns + i * plane, columns)
+          segma_im2col_4x4s2(
+            x.baseAddress! + n * inputSize, inChannels, height, width, space.columns + i * plane, columns)
         }
         // (O, n·P) = w (O, C·16) · columns (C·16, n·P)
         gemmOnOneThread(
@@ -154,7 +155,8 @@ public struct Conv2D: Sendable {
           dy.baseAddress! + chunk.lowerBound * outputSize, dyChunk, images: chunk.count, channels: outChannels,
           plane: plane, toChannelMajor: true)
         for (i, n) in chunk.enumerated() {
-          segma_im2col_4x4s2(x.baseAddress! + n * inputSize, inChannels, height, width, space.columns + i * plane, columns)
+          segma_im2col_4x4s2(
+            x.baseAddress! + n * inputSize, inChannels, height, width, space.columns + i * plane, columns)
         }
         // share of dw (O, C·16) += dy (O, n·P) · columnsᵀ
         gemmOnOneThread(

@@ -7,7 +7,8 @@ struct RunOptions: ParsableArguments {
   @Option(
     name: [.customShort("j"), .customLong("threads")],
     help: ArgumentHelp(
-      "Worker threads (default: all cores). With more than one, a latent stage reads the next batch while it writes the last; 1 runs everything on one thread.",
+      "Worker threads (default: all cores). With more than one, a latent stage reads the next batch"
+        + " while it writes the last; 1 runs everything on one thread.",
       valueName: "n"))
   var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
