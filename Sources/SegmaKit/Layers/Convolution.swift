@@ -37,6 +37,14 @@ private struct WorkspaceLayout {
       columns: take(columnRows * chunkColumns), dColumns: take(columnRows * chunkColumns),
       channelMajor: take(channelRows * chunkColumns), dWeights: take(weights), dBias: take(bias))
   }
+
+  /// A worker's workspace for backward, its gradient shares zeroed for the worker to add to.
+  func backwardWorkspace(_ scratch: MutableFloatView, worker: Int) -> Workspace {
+    let space = workspace(scratch, worker: worker)
+    space.dWeights.update(repeating: 0, count: weights)
+    space.dBias.update(repeating: 0, count: bias)
+    return space
+  }
 }
 
 /// A worker's part of the layer's scratch.
@@ -145,9 +153,7 @@ public struct Conv2D: Sendable {
   ) {
     let w = parameters.values(weightSlot).baseAddress!
     let workers = parallelParts(batch, grain: 1) { worker, images in
-      let space = layout.workspace(scratch, worker: worker)
-      space.dWeights.update(repeating: 0, count: outChannels * patch)
-      space.dBias.update(repeating: 0, count: outChannels)
+      let space = layout.backwardWorkspace(scratch, worker: worker)
       for chunk in chunks(images, size: imagesPerChunk) {
         let columns = chunk.count * plane
         let dyChunk = space.channelMajor
@@ -241,9 +247,7 @@ public struct ConvTranspose2D: Sendable {
   ) {
     let w = parameters.values(weightSlot).baseAddress!
     let workers = parallelParts(batch, grain: 1) { worker, images in
-      let space = layout.workspace(scratch, worker: worker)
-      space.dWeights.update(repeating: 0, count: inChannels * patch)
-      space.dBias.update(repeating: 0, count: outChannels)
+      let space = layout.backwardWorkspace(scratch, worker: worker)
       for chunk in chunks(images, size: imagesPerChunk) {
         let columns = chunk.count * plane
         let xChunk = space.channelMajor, dxChunk = space.channelMajor + inChannels * columns
