@@ -52,16 +52,14 @@ enum Stage {
       // Image files: the next records are read, encoded, transformed and decoded while
       // the images before them are made into files. Handed over a decoder batch at a
       // time, as a one-to-many stage makes many records of one batch.
-      var pending: ArraySlice<Record> = []
+      var pending: ArraySlice<[Record]> = []
       let parts = BatchPrefetcher { () throws -> RecordSink.Rendered? in
-        if pending.isEmpty {
+        while pending.isEmpty {
           try Interruption.check()
           guard let batch = try source.nextBatch() else { return nil }
-          pending = ArraySlice(transformed(batch))
+          pending = ArraySlice(sink.parts(transformed(batch)))
         }
-        let part = pending.prefix(coder.batchSize)
-        pending = pending.dropFirst(part.count)
-        return sink.render(Array(part))
+        return sink.render(pending.removeFirst())
       }
       defer { parts.stop() }  // a failed write stops the reading too
       while let part = try parts.next() {
