@@ -1,16 +1,10 @@
 #include "segma_convolution.h"
+#include "segma_multiversion.h"
 
 #include <string.h>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
-#endif
-
-#if defined(__x86_64__) && defined(__clang__)
-// Two builds of each kernel; the loader picks the AVX2+FMA one on CPUs that have it.
-#define SEGMA_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define SEGMA_MULTIVERSION
 #endif
 
 // With stride 2 and padding 1, output column ox of kernel column kx reads input column

@@ -1,11 +1,5 @@
 #include "segma_kernels.h"
-
-#if defined(__x86_64__) && defined(__clang__)
-// Two builds of each kernel; the loader picks the AVX2+FMA one on CPUs that have it.
-#define SEGMA_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define SEGMA_MULTIVERSION
-#endif
+#include "segma_multiversion.h"
 
 SEGMA_MULTIVERSION
 double segma_sum_of_squares(const float *g, size_t n) {
