@@ -51,8 +51,9 @@ import Testing
     expectClose(run(layers, layout: layout, batch: 90, threads: 1), run(layers, layout: layout, batch: 90, threads: 2))
   }
 
-  /// 64x64 inputs give 1,024 positions per image, two images per chunk: with 5 images
-  /// one worker has one chunk and the other two, the last one short.
+  /// 64x64 inputs of 2 channels give column matrices of 32 x 1,024 floats per image,
+  /// two images to a chunk: with 5 images one worker has one chunk and the other two,
+  /// the last one short.
   @Test func convolutionsOverSeveralChunksAndWorkers() {
     let layers: [Layer] = [
       .conv(Conv2D(inChannels: 2, outChannels: 3, height: 64, width: 64, weightSlot: 0, biasSlot: 1)),
