@@ -42,6 +42,11 @@ struct Roofline: ParsableCommand {
 
   func run() throws {
     ComputeThreads.set(threads)
+    // As `segma train` runs by default (--spin-wait).
+    ComputeThreads.keepingCoresAwake { measure() }
+  }
+
+  private func measure() {
     let trainer = makeTrainer()
     let clock = GemmClock()
     // Warm-up: first-touch page faults and OpenBLAS's buffers are not what we measure.

@@ -1,3 +1,4 @@
+import CKernels
 import COpenBLAS
 import Dispatch
 
@@ -36,6 +37,17 @@ public enum ComputeThreads {
   }
 
   private static func clamped(_ threads: Int) -> Int { min(max(1, threads), maximum) }
+
+  /// Runs `body` while one thread per worker spins at the lowest priority (SCHED_IDLE)
+  /// on cores that would otherwise sleep between hand-overs: on a virtual machine, waking
+  /// a sleeping core is slow (`segma_idle_spinners.h`). For long compute-bound work,
+  /// as training; with one worker there is no hand-over, so nothing spins.
+  public static func keepingCoresAwake<Result>(_ body: () throws -> Result) rethrows -> Result {
+    guard count > 1 else { return try body() }
+    let spinners = segma_idle_spinners_start(Int32(count))
+    defer { segma_idle_spinners_stop(spinners) }
+    return try body()
+  }
 }
 
 /// Calls `body(worker, range)` for contiguous, nearly equal parts of 0..<count, one per

@@ -73,6 +73,13 @@ extension Segma {
     @Option(help: ArgumentHelp("Write OUTPUT.preview.png every N epochs.", valueName: "n"))
     var previewEvery: Int?
 
+    @Flag(
+      inversion: .prefixedNo,
+      help: ArgumentHelp(
+        "While training, keep idle cores spinning at the lowest priority (SCHED_IDLE) instead of sleeping: "
+          + "faster on virtual machines, where waking a sleeping core is slow; costs power."))
+    var spinWait = true
+
     @OptionGroup(title: "Images")
     var images: ImageOptions
 
@@ -113,7 +120,11 @@ extension Segma {
         diagnostics.verbose(
           "\(data.count) images (\(data.labelledIndices.count) labelled), \(config.architecture.rawValue), "
             + "\(config.imageWidth)x\(config.imageHeight)x\(config.channels), D=\(config.latentDimension)")
-        try train(config: config, data: data, diagnostics: diagnostics)
+        if spinWait {
+          try ComputeThreads.keepingCoresAwake { try train(config: config, data: data, diagnostics: diagnostics) }
+        } else {
+          try train(config: config, data: data, diagnostics: diagnostics)
+        }
       }
     }
 
