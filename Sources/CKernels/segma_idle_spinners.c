@@ -28,6 +28,8 @@ struct segma_idle_spinners {
 
 static void *spin(void *argument) {
   segma_idle_spinners *spinners = argument;
+  // A name of its own, so that top -H and perf report --comms can tell spinning from work.
+  pthread_setname_np(pthread_self(), "segma-spinner");
 #if defined(SCHED_IDLE)
   const struct sched_param lowest = {0};
   if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &lowest) != 0) return NULL;

@@ -13,8 +13,8 @@
 
 typedef struct segma_idle_spinners segma_idle_spinners;
 
-/// Starts `count` spinners with all signals blocked (signals go to the program's own
-/// threads). Returns NULL when none could start; a thread that cannot lower its
+/// Starts `count` spinners, named "segma-spinner", with all signals blocked (signals go
+/// to the program's own threads). Returns NULL when none could start; a thread that cannot lower its
 /// priority to SCHED_IDLE (not Linux) ends at once instead of competing with the workers.
 segma_idle_spinners *segma_idle_spinners_start(int count);
 
