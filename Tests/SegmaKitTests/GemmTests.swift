@@ -31,4 +31,27 @@ import Testing
       }
     }
   }
+
+  /// beta = 0 overwrites C whatever it held (NaN here) and leaves the padding between
+  /// rows alone, on one worker and split over two (whose blocks of C are strided).
+  @Test(arguments: [(3, 5, 7, 5), (3, 5, 7, 8), (40, 600, 100, 600), (40, 600, 100, 611)])
+  func betaZeroOverwritesGarbage(m: Int, n: Int, k: Int, ldc: Int) {
+    var random = SeededGenerator(seed: 5)
+    let a = (0..<(m * k)).map { _ in Float.random(in: -1...1, using: &random) }
+    let b = (0..<(k * n)).map { _ in Float.random(in: -1...1, using: &random) }
+    var c = [Float](repeating: .nan, count: m * ldc)
+    ComputeThreads.with(2) {
+      c.withUnsafeMutableBufferPointer { cBuffer in
+        gemm(.none, .none, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, beta: 0, c: cBuffer.baseAddress!, ldc: ldc)
+      }
+    }
+    for i in 0..<m {
+      for j in 0..<n {
+        let expected = (0..<k).reduce(0.0) { $0 + Double(a[i * k + $1]) * Double(b[$1 * n + j]) }
+        #expect(abs(Double(c[i * ldc + j]) - expected) < 1e-4, "C[\(i),\(j)]")
+      }
+      let padding = c[(i * ldc + n)..<(i * ldc + ldc)]
+      #expect(padding.allSatisfy { $0.isNaN }, "padding of row \(i)")
+    }
+  }
 }
