@@ -142,6 +142,19 @@ void segma_col2im_4x4s2(const float *restrict cols, ptrdiff_t row_stride, ptrdif
 }
 
 SEGMA_MULTIVERSION
+void segma_transpose_planes(const float *restrict source, float *restrict target, ptrdiff_t images,
+                            ptrdiff_t channels, ptrdiff_t plane, int to_channel_major) {
+  for (ptrdiff_t i = 0; i < images; i++) {
+    for (ptrdiff_t c = 0; c < channels; c++) {
+      const ptrdiff_t image_major = (i * channels + c) * plane, channel_major = (c * images + i) * plane;
+      const float *restrict from = source + (to_channel_major ? image_major : channel_major);
+      float *restrict to = target + (to_channel_major ? channel_major : image_major);
+      for (ptrdiff_t j = 0; j < plane; j++) to[j] = from[j];
+    }
+  }
+}
+
+SEGMA_MULTIVERSION
 void segma_add_row_sums(const float *restrict rows, ptrdiff_t count, ptrdiff_t length, ptrdiff_t row_stride,
                         float *restrict sums) {
   for (ptrdiff_t r = 0; r < count; r++) {

@@ -2,7 +2,7 @@ import CKernels
 import TestSupport
 import Testing
 
-/// The C im2col, col2im and row sums against their definitions in segma_convolution.h,
+/// The C im2col, col2im, row sums and plane transposes against their definitions in segma_convolution.h,
 /// written out the slow way: one entry at a time, padding tested per entry.
 @Suite struct ConvolutionKernelTests {
   /// (channels, height, width), one for each way im2col copies a row of Wo output columns:
@@ -96,5 +96,24 @@ import Testing
       let expected = Double(r + 1) + (0..<length).reduce(0.0) { $0 + Double(rows[r * stride + $1]) }
       #expect(abs(Double(sums[r]) - expected) < 1e-5, "row \(r): \(sums[r]) vs \(expected)")
     }
+  }
+
+  /// Planes of 1, 4, 5 and 16 floats: each entry lands where the layouts name it, and
+  /// the way back restores the images.
+  @Test(arguments: [1, 4, 5, 16]) func transposePlanesMovesEachEntryAndBack(plane: Int) {
+    let (images, channels) = (3, 2)
+    let source = (0..<(images * channels * plane)).map(Float.init)
+    var channelMajor = [Float](repeating: .nan, count: source.count)
+    segma_transpose_planes(source, &channelMajor, images, channels, plane, 1)
+    for i in 0..<images {
+      for c in 0..<channels {
+        for j in 0..<plane {
+          #expect(channelMajor[(c * images + i) * plane + j] == source[(i * channels + c) * plane + j])
+        }
+      }
+    }
+    var back = [Float](repeating: .nan, count: source.count)
+    segma_transpose_planes(channelMajor, &back, images, channels, plane, 0)
+    #expect(back == source)
   }
 }

@@ -23,6 +23,13 @@ void segma_im2col_4x4s2(const float *image, ptrdiff_t channels, ptrdiff_t height
 void segma_col2im_4x4s2(const float *cols, ptrdiff_t row_stride, ptrdiff_t channels, ptrdiff_t height,
                         ptrdiff_t width, const float *bias, float *image);
 
+/// Copies `images` images of `channels` planes of `plane` floats, image-major
+/// (n, C, P) at `source`, into channel-major (C, n*P) at `target`, or back when
+/// `to_channel_major` is 0. A loop rather than a memmove per plane: planes are as
+/// small as 4 floats, where the call costs more than the copy.
+void segma_transpose_planes(const float *source, float *target, ptrdiff_t images, ptrdiff_t channels,
+                            ptrdiff_t plane, int to_channel_major);
+
 /// sums[r] += the sum of rows[r * row_stride + 0 ..< length], for r in 0 ..< count.
 void segma_add_row_sums(const float *rows, ptrdiff_t count, ptrdiff_t length, ptrdiff_t row_stride, float *sums);
 

@@ -65,20 +65,6 @@ private func chunks(_ images: Range<Int>, size: Int) -> some Sequence<Range<Int>
   stride(from: images.lowerBound, to: images.upperBound, by: size).lazy.map { $0..<min($0 + size, images.upperBound) }
 }
 
-/// Copies images (n, channels, P) starting at `source` into (channels, n·P), or back.
-private func transposeChunk(
-  _ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, images: Int, channels: Int, plane: Int,
-  toChannelMajor: Bool
-) {
-  for i in 0..<images {
-    for c in 0..<channels {
-      let imageMajor = i * channels * plane + c * plane, channelMajor = c * images * plane + i * plane
-      let (from, to) = toChannelMajor ? (imageMajor, channelMajor) : (channelMajor, imageMajor)
-      (target + to).update(from: source + from, count: plane)
-    }
-  }
-}
-
 /// dw = Σ over workers of their shares, db likewise, in worker order.
 private func sumShares(
   into dw: MutableFloatView, _ db: MutableFloatView, workers: Int, layout: WorkspaceLayout, scratch: MutableFloatView
@@ -140,9 +126,8 @@ public struct Conv2D: Sendable {
           let row = space.channelMajor + o * columns
           for j in 0..<columns { row[j] += b[o] }
         }
-        transposeChunk(
-          space.channelMajor, y.baseAddress! + chunk.lowerBound * outputSize, images: chunk.count,
-          channels: outChannels, plane: plane, toChannelMajor: false)
+        segma_transpose_planes(
+          space.channelMajor, y.baseAddress! + chunk.lowerBound * outputSize, chunk.count, outChannels, plane, 0)
       }
     }
   }
@@ -160,9 +145,7 @@ public struct Conv2D: Sendable {
       for chunk in chunks(images, size: imagesPerChunk) {
         let columns = chunk.count * plane
         let dyChunk = space.channelMajor
-        transposeChunk(
-          dy.baseAddress! + chunk.lowerBound * outputSize, dyChunk, images: chunk.count, channels: outChannels,
-          plane: plane, toChannelMajor: true)
+        segma_transpose_planes(dy.baseAddress! + chunk.lowerBound * outputSize, dyChunk, chunk.count, outChannels, plane, 1)
         for (i, n) in chunk.enumerated() {
           segma_im2col_4x4s2(
             x.baseAddress! + n * inputSize, inChannels, height, width, space.columns + i * plane, columns)
@@ -225,9 +208,8 @@ public struct ConvTranspose2D: Sendable {
       let space = layout.workspace(scratch, worker: worker)
       for chunk in chunks(images, size: imagesPerChunk) {
         let columns = chunk.count * plane
-        transposeChunk(
-          x.baseAddress! + chunk.lowerBound * inputSize, space.channelMajor, images: chunk.count,
-          channels: inChannels, plane: plane, toChannelMajor: true)
+        segma_transpose_planes(
+          x.baseAddress! + chunk.lowerBound * inputSize, space.channelMajor, chunk.count, inChannels, plane, 1)
         // columns (O·16, n·P) = wᵀ (O·16, C) · x (C, n·P), then scattered into the doubled images.
         gemmOnOneThread(
           .transposed, .none, patch, columns, inChannels, 1, w, patch, space.channelMajor, columns, 0, space.columns,
@@ -259,9 +241,7 @@ public struct ConvTranspose2D: Sendable {
           segma_im2col_4x4s2(g, outChannels, 2 * height, 2 * width, space.dColumns + i * plane, columns)
           segma_add_row_sums(g, outChannels, 4 * plane, 4 * plane, space.dBias)
         }
-        transposeChunk(
-          x.baseAddress! + chunk.lowerBound * inputSize, xChunk, images: chunk.count, channels: inChannels,
-          plane: plane, toChannelMajor: true)
+        segma_transpose_planes(x.baseAddress! + chunk.lowerBound * inputSize, xChunk, chunk.count, inChannels, plane, 1)
         // share of dw (C, O·16) += x (C, n·P) · dColumnsᵀ
         gemmOnOneThread(
           .none, .transposed, inChannels, patch, columns, 1, xChunk, columns, space.dColumns, columns, 1,
@@ -269,9 +249,7 @@ public struct ConvTranspose2D: Sendable {
         guard let dx else { continue }
         // dx (C, n·P) = w (C, O·16) · dColumns
         gemmOnOneThread(.none, .none, inChannels, columns, patch, 1, w, patch, space.dColumns, columns, 0, dxChunk, columns)
-        transposeChunk(
-          dxChunk, dx.baseAddress! + chunk.lowerBound * inputSize, images: chunk.count, channels: inChannels,
-          plane: plane, toChannelMajor: false)
+        segma_transpose_planes(dxChunk, dx.baseAddress! + chunk.lowerBound * inputSize, chunk.count, inChannels, plane, 0)
       }
     }
     sumShares(
