@@ -28,9 +28,9 @@ struct segma_idle_spinners {
 
 static void *spin(void *argument) {
   segma_idle_spinners *spinners = argument;
+#if defined(__linux__) && defined(SCHED_IDLE)
   // A name of its own, so that top -H and perf report --comms can tell spinning from work.
   pthread_setname_np(pthread_self(), "segma-spinner");
-#if defined(SCHED_IDLE)
   const struct sched_param lowest = {0};
   if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &lowest) != 0) return NULL;
 #else

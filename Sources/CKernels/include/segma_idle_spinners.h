@@ -8,14 +8,16 @@
 /// hand-overs that core sleeps. On a virtual machine a sleeping virtual CPU is given
 /// back to the host, and waking it again is slow: `segma train` lost 2-8% of its time
 /// to the host, against 0-2% for PyTorch, whose OpenMP threads spin while they wait.
-/// Spinners keep the virtual CPUs running (mlp training 6% faster here); a worker
-/// that wakes takes the core from a spinner at once.
+/// Spinners keep the virtual CPUs running (training 7-9% faster on our 2-core VM, in
+/// medians of 4-5 alternating runs); a worker that wakes takes the core from a spinner
+/// at once.
 
 typedef struct segma_idle_spinners segma_idle_spinners;
 
-/// Starts `count` spinners, named "segma-spinner", with all signals blocked (signals go
-/// to the program's own threads). Returns NULL when none could start; a thread that cannot lower its
-/// priority to SCHED_IDLE (not Linux) ends at once instead of competing with the workers.
+/// Starts `count` spinners, named "segma-spinner", with all signals blocked (signals
+/// go to the program's own threads). Returns NULL when none could start; a thread that
+/// cannot lower its priority to SCHED_IDLE (not Linux) ends at once instead of
+/// competing with the workers.
 segma_idle_spinners *segma_idle_spinners_start(int count);
 
 /// How many spinners are running at SCHED_IDLE now (for tests: they start asynchronously).
