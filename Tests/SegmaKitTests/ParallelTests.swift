@@ -72,5 +72,9 @@ import Testing
       },
     ]
     expectClose(serial, summed)
+    // The spinners split the work as Dispatch does, so they give the same bits.
+    let dispatched = run(layers, layout: layout, batch: 5, threads: 2)
+    let spun = ComputeThreads.with(2) { ComputeThreads.keepingCoresAwake { run(layers, layout: layout, batch: 5, threads: 2) } }
+    #expect(spun == dispatched)
   }
 }

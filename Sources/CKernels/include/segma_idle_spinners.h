@@ -2,15 +2,15 @@
 #define SEGMA_IDLE_SPINNERS_H
 
 /// Threads that keep otherwise idle cores busy during training, at the lowest
-/// scheduling priority Linux has (SCHED_IDLE), so they run only when nothing else can.
+/// scheduling priority Linux has (SCHED_IDLE), so they run only when nothing else can,
+/// and that take the parts of parallel loops handed to them (`segma_idle_spinners_run`).
 ///
-/// Why: a training step hands work to the other core dozens of times, and between
+/// Why: a training step hands work to the other core some 30 times, and between
 /// hand-overs that core sleeps. On a virtual machine a sleeping virtual CPU is given
-/// back to the host, and waking it again is slow: `segma train` lost 2-8% of its time
-/// to the host, against 0-2% for PyTorch, whose OpenMP threads spin while they wait.
-/// Spinners keep the virtual CPUs running (training 7-9% faster on our 2-core VM, in
-/// medians of 4-5 alternating runs); a worker that wakes takes the core from a spinner
-/// at once.
+/// back to the host, and waking a sleeping thread took 40-90 us per hand-over here;
+/// PyTorch's OpenMP threads spin while they wait instead. Spinning alone (the workers
+/// still Dispatch's) made training 7-9% faster on our 2-core VM; taking the parts too,
+/// another 7-12% (medians of 3-5 alternating runs each).
 
 typedef struct segma_idle_spinners segma_idle_spinners;
 
@@ -22,6 +22,18 @@ segma_idle_spinners *segma_idle_spinners_start(int count);
 
 /// How many spinners are running at SCHED_IDLE now (for tests: they start asynchronously).
 int segma_idle_spinners_running(const segma_idle_spinners *spinners);
+
+/// One part of a parallel loop: `part` in 0 ..< parts.
+typedef void (*segma_part_function)(void *context, int part);
+
+/// Runs function(context, part) for every part in 0 ..< parts, on the calling thread
+/// and on whichever spinners are free: a spinner notices new work within a few hundred
+/// nanoseconds, where waking a sleeping thread takes 40-90 us on our VM. Parts are
+/// claimed one at a time, so the caller runs any part no spinner takes, and a spinner
+/// runs its part at normal priority. Returns 0, having run nothing, when another thread
+/// is using the spinners; the caller then runs the parts its own way.
+int segma_idle_spinners_run(segma_idle_spinners *spinners, int parts, segma_part_function function,
+                            void *context);
 
 /// Stops and joins the spinners and frees them. Accepts NULL.
 void segma_idle_spinners_stop(segma_idle_spinners *spinners);

@@ -13,7 +13,8 @@ import Darwin
 /// Kernels split their work over `ComputeThreads.count` workers with Dispatch and
 /// OpenBLAS runs single-threaded inside each worker. Two pools on two cores fight:
 /// with OpenBLAS's own threads, its idle workers spin in `sched_yield` while Adam or
-/// the loss runs on one core, and every non-GEMM pass ran on one thread.
+/// the loss runs on one core, and every non-GEMM pass ran on one thread. Training
+/// hands the parts to spinning threads instead of Dispatch (`keepingCoresAwake`).
 public enum ComputeThreads {
   /// Workers a kernel may use: the innermost `with` scope's count, else the process's.
   public static var count: Int { scoped ?? processWide }
@@ -39,15 +40,23 @@ public enum ComputeThreads {
   private static func clamped(_ threads: Int) -> Int { min(max(1, threads), maximum) }
 
   /// Runs `body` while one thread per worker spins at the lowest priority (SCHED_IDLE)
-  /// on cores that would otherwise sleep between hand-overs: on a virtual machine, waking
-  /// a sleeping core is slow (`segma_idle_spinners.h`). For long compute-bound work,
-  /// as training; with one worker there is no hand-over, so nothing spins.
+  /// on cores that would otherwise sleep, and takes `parallelParts`' parts the moment
+  /// they are handed over: waking one of Dispatch's sleeping threads took 40-90 µs per
+  /// hand-over on our VM, and a training step hands over some 30 times
+  /// (`segma_idle_spinners.h`). For long compute-bound work, as training; with one
+  /// worker there is no hand-over, so nothing spins. The split, and so every result,
+  /// is the same as with Dispatch.
   public static func keepingCoresAwake<Result>(_ body: () throws -> Result) rethrows -> Result {
-    guard count > 1 else { return try body() }
-    let spinners = segma_idle_spinners_start(Int32(count))
+    guard count > 1, let spinners = segma_idle_spinners_start(Int32(count)) else { return try body() }
     defer { segma_idle_spinners_stop(spinners) }
-    return try body()
+    return try $spinners.withValue(Spinners(pointer: spinners)) { try body() }
   }
+
+  /// The spinners of the innermost `keepingCoresAwake` scope, if any.
+  @TaskLocal static var spinners: Spinners?
+
+  /// The C spinners; only the scope that started them uses them, and it outlives the use.
+  struct Spinners: @unchecked Sendable { let pointer: OpaquePointer }
 }
 
 /// Calls `body(worker, range)` for contiguous, nearly equal parts of 0..<count, one per
@@ -65,9 +74,26 @@ func parallelParts(_ count: Int, grain: Int, _ body: (_ worker: Int, _ range: Ra
   withoutActuallyEscaping(body) { body in
     // Each worker writes only its own part, so sharing the closure is safe.
     nonisolated(unsafe) let part = body
+    if let spinners = ComputeThreads.spinners {
+      var job = PartsJob(body: part, count: count, workers: workers)
+      let ran = withUnsafeMutablePointer(to: &job) { job in
+        segma_idle_spinners_run(spinners.pointer, Int32(workers), { context, worker in
+          context!.assumingMemoryBound(to: PartsJob.self).pointee.run(Int(worker))
+        }, job)
+      }
+      if ran != 0 { return }
+    }
     DispatchQueue.concurrentPerform(iterations: workers) { worker in
       part(worker, (worker * count / workers)..<((worker + 1) * count / workers))
     }
   }
   return workers
+}
+
+/// A `parallelParts` call as the spinners see it: the body and how to split the count.
+private struct PartsJob {
+  let body: (_ worker: Int, _ range: Range<Int>) -> Void
+  let count: Int, workers: Int
+
+  func run(_ worker: Int) { body(worker, (worker * count / workers)..<((worker + 1) * count / workers)) }
 }
