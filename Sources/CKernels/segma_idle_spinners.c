@@ -36,9 +36,8 @@ struct segma_idle_spinners {
   pthread_t threads[];
 };
 
-// Claims and runs parts of the job `job` until none is left. Returns how many it ran.
-static int run_parts(segma_idle_spinners *spinners, unsigned long long job) {
-  int ran = 0;
+// Claims and runs parts of the job `job` until none is left.
+static void run_parts(segma_idle_spinners *spinners, unsigned long long job) {
   unsigned long long ticket = atomic_load_explicit(&spinners->ticket, memory_order_acquire);
   while ((ticket >> 32) == job &&
          (int)(ticket & 0xffffffffu) < atomic_load_explicit(&spinners->parts, memory_order_relaxed)) {
@@ -47,10 +46,8 @@ static int run_parts(segma_idle_spinners *spinners, unsigned long long job) {
       continue;
     spinners->function(spinners->context, (int)(ticket & 0xffffffffu));
     atomic_fetch_add_explicit(&spinners->parts_done, 1, memory_order_release);
-    ran++;
     ticket = atomic_load_explicit(&spinners->ticket, memory_order_acquire);
   }
-  return ran;
 }
 
 #if defined(__linux__) && defined(SCHED_IDLE)
