@@ -9,8 +9,8 @@ import Glibc
 ///
 /// Three figures, each from this process: the step itself (synthetic images, the
 /// shapes of `segma train`), its time inside SGEMM (GemmClock), and the same SGEMM
-/// calls each replayed alone, back to back on buffers of their own. Output is `key=value` lines for
-/// bench/run.
+/// calls each replayed alone, back to back on buffers of their own, after every 10 steps.
+/// Output is `key=value` lines for bench/run.
 struct Roofline: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Time a training step, its SGEMMs in the step and alone, and SGEMM's peak.",
@@ -35,6 +35,9 @@ struct Roofline: ParsableCommand {
   @Flag(help: "Also print each GEMM call's time in the step and alone.")
   var perCall = false
 
+  /// Steps timed between two replays of their GEMMs.
+  private static let stepsPerRound = 10
+
   func validate() throws {
     guard ["mlp", "conv"].contains(arch) else { throw ValidationError("--arch is mlp or conv.") }
     guard steps >= 1, threads >= 1 else { throw ValidationError("--steps and --threads must be at least 1.") }
@@ -49,50 +52,72 @@ struct Roofline: ParsableCommand {
   private func measure() {
     let trainer = makeTrainer()
     let clock = GemmClock()
+    clock.recordsCalls = true
     // Warm-up: first-touch page faults and OpenBLAS's buffers are not what we measure.
     for step in 0..<3 { runStep(trainer, step) }
 
-    GemmClock.active = clock
-    clock.recordsCalls = true
-    let started = now()
-    for step in 0..<steps { runStep(trainer, step) }
-    let stepSeconds = (now() - started) / Double(steps)
-    GemmClock.active = nil
-    let calls = Array(clock.calls.prefix(clock.calls.count / steps))
-    // Per step, the GEMMs' total: medians compare the step with the replay below, as
-    // single runs on this shared machine swing by 10% and more.
-    let stepGemms = (0..<steps).map { step in
-      clock.callSeconds[(step * calls.count)..<((step + 1) * calls.count)].reduce(0, +)
-    }
-    let inStep = median(stepGemms)
+    // Rounds of steps, each followed by its GEMMs replayed alone: this machine's speed
+    // swings by 20-40% over minutes, so the step and its replay are compared round by
+    // round, never a fast minute against a slow one.
+    let rounds = max(1, steps / Self.stepsPerRound), roundSteps = max(1, steps / rounds)
     let stepFlops = trainingStepFlops(trainer.model.architecture)
     // The clock sees the GEMMs the training thread calls; the convolutions' per-worker
     // GEMMs run on other threads, so for conv only the counted FLOPs are reported.
-    let clockSeesAll = Double(clock.flops) / Double(steps) == stepFlops
+    var clockSeesAll = true
+    var callsPerStep = 0, stepsRun = 0, seconds = 0.0
+    var replayer: Replayer?
+    var stepGemms: [Double] = [], roundIsolated: [Double] = [], roundEfficiency: [Double] = []
+    var callsInStep: [[Double]] = [], callsAlone: [[Double]] = []
+    for _ in 0..<rounds {
+      clock.reset()
+      GemmClock.active = clock
+      let started = now()
+      for _ in 0..<roundSteps {
+        runStep(trainer, stepsRun)
+        stepsRun += 1
+      }
+      seconds += now() - started
+      GemmClock.active = nil
+      callsPerStep = clock.calls.count / roundSteps
+      let calls = Array(clock.calls.prefix(callsPerStep))
+      let replay = replayer ?? Replayer(calls)
+      replayer = replay
+      let perStep = (0..<roundSteps).map { step in
+        Array(clock.callSeconds[(step * callsPerStep)..<((step + 1) * callsPerStep)])
+      }
+      let alone = replay.medianSeconds(repeats: Self.stepsPerRound)
+      stepGemms += perStep.map { $0.reduce(0, +) }
+      roundIsolated.append(alone.reduce(0, +))
+      roundEfficiency.append(alone.reduce(0, +) / median(perStep.map { $0.reduce(0, +) }))
+      callsInStep += perStep
+      callsAlone.append(alone)
+      clockSeesAll = clockSeesAll && Double(clock.flops) / Double(roundSteps) == stepFlops
+    }
+    let stepSeconds = seconds / Double(stepsRun)
+    let inStep = median(stepGemms), isolated = median(roundIsolated)
 
-    let isolatedPerCall = replay(calls)
-    let isolated = isolatedPerCall.reduce(0, +)
     let peak = peakRate()
     let report: [(String, String)] = [
       ("arch", arch), ("threads", "\(ComputeThreads.count)"), ("kernel", BLASKernel.current),
-      ("steps", "\(steps)"), ("step_ms", fixed(stepSeconds * 1e3)),
+      ("steps", "\(stepsRun)"), ("step_ms", fixed(stepSeconds * 1e3)),
       ("images_per_s", fixed(100 / stepSeconds, 0)),
       ("step_gflop", fixed(stepFlops / 1e9, 3)), ("step_gflops", fixed(stepFlops / stepSeconds / 1e9)),
       ("peak_gflops", fixed(peak)), ("step_fraction_of_peak", fixed(stepFlops / stepSeconds / 1e9 / peak, 3)),
     ]
     let gemmReport: [(String, String)] = [
-      ("gemm_calls_per_step", "\(calls.count)"),
+      ("gemm_calls_per_step", "\(callsPerStep)"),
       ("gemm_ms_in_step", fixed(inStep * 1e3)), ("gemm_gflops_in_step", fixed(stepFlops / inStep / 1e9)),
       ("gemm_ms_isolated", fixed(isolated * 1e3)), ("gemm_gflops_isolated", fixed(stepFlops / isolated / 1e9)),
-      ("gemm_efficiency", fixed(isolated / inStep, 3)),
+      ("gemm_efficiency", fixed(median(roundEfficiency), 3)),
+      ("gemm_efficiency_rounds", roundEfficiency.map { fixed($0, 2) }.joined(separator: ",")),
       ("other_ms", fixed((stepSeconds - inStep) * 1e3)), ("other_fraction", fixed(1 - inStep / stepSeconds, 3)),
     ]
     for (key, value) in report + (clockSeesAll ? gemmReport : []) { print("\(key)=\(value)") }
-    guard perCall && clockSeesAll else { return }
-    for (i, call) in calls.enumerated() {
-      let inStep = median(stride(from: i, to: clock.callSeconds.count, by: calls.count).map { clock.callSeconds[$0] })
+    guard perCall && clockSeesAll, let replayer else { return }
+    for (i, call) in replayer.calls.enumerated() {
+      let times = "in step \(fixed(median(callsInStep.map { $0[i] }) * 1e3, 2)) ms, "
+        + "alone \(fixed(median(callsAlone.map { $0[i] }) * 1e3, 2)) ms"
       let shape = "\(call.m)x\(call.n)x\(call.k) \(call.transA == .none ? "N" : "T")\(call.transB == .none ? "N" : "T")"
-      let times = "in step \(fixed(inStep * 1e3, 2)) ms, alone \(fixed(isolatedPerCall[i] * 1e3, 2)) ms"
       print("call.\(i)=\(shape) beta \(fixed(Double(call.beta), 0)): \(times)")
     }
   }
@@ -137,24 +162,6 @@ struct Roofline: ParsableCommand {
     return 2 * Double(perStep)
   }
 
-  /// Each call's median seconds when run alone: `steps` times back to back on buffers
-  /// of its own, after one untimed run. Warm caches, as "the same shapes in isolation".
-  private func replay(_ calls: [GemmClock.Call]) -> [Double] {
-    calls.map { call in
-      let rowsA = call.transA == .none ? call.m : call.k, rowsB = call.transB == .none ? call.k : call.n
-      let (a, b, c) = (filled(rowsA * call.lda), filled(rowsB * call.ldb), filled(call.m * call.ldc))
-      defer { [a, b, c].forEach { $0.deallocate() } }
-      let seconds = (0...steps).map { _ in
-        let started = now()
-        gemm(
-          call.transA, call.transB, m: call.m, n: call.n, k: call.k, a: a.baseAddress!, lda: call.lda,
-          b: b.baseAddress!, ldb: call.ldb, beta: call.beta, c: c.baseAddress!, ldc: call.ldc)
-        return now() - started
-      }
-      return median(Array(seconds.dropFirst()))
-    }
-  }
-
   /// GFLOP/s of a square 2048 SGEMM on all workers: the most this machine's SGEMM gives.
   private func peakRate() -> Double {
     let size = 2048
@@ -169,6 +176,37 @@ struct Roofline: ParsableCommand {
       best = min(best, now() - started)
     }
     return 2 * Double(size * size * size) / best / 1e9
+  }
+}
+
+/// A step's GEMM calls, each on buffers of its own (allocated once), to run alone.
+private final class Replayer {
+  let calls: [GemmClock.Call]
+  private let buffers: [(a: MutableFloatView, b: MutableFloatView, c: MutableFloatView)]
+
+  init(_ calls: [GemmClock.Call]) {
+    self.calls = calls
+    buffers = calls.map { call in
+      let rowsA = call.transA == .none ? call.m : call.k, rowsB = call.transB == .none ? call.k : call.n
+      return (filled(rowsA * call.lda), filled(rowsB * call.ldb), filled(call.m * call.ldc))
+    }
+  }
+
+  deinit { buffers.forEach { [$0.a, $0.b, $0.c].forEach { $0.deallocate() } } }
+
+  /// Each call's median seconds over `repeats` back-to-back runs after one untimed run:
+  /// warm caches, as "the same shapes in isolation".
+  func medianSeconds(repeats: Int) -> [Double] {
+    zip(calls, buffers).map { call, buffer in
+      let seconds = (0...repeats).map { _ in
+        let started = now()
+        gemm(
+          call.transA, call.transB, m: call.m, n: call.n, k: call.k, a: buffer.a.baseAddress!, lda: call.lda,
+          b: buffer.b.baseAddress!, ldb: call.ldb, beta: call.beta, c: buffer.c.baseAddress!, ldc: call.ldc)
+        return now() - started
+      }
+      return median(Array(seconds.dropFirst()))
+    }
   }
 }
 
