@@ -1,3 +1,4 @@
+import CKernels
 import COpenBLAS
 
 #if canImport(Glibc)
@@ -19,7 +20,8 @@ public enum Transpose: Sendable {
 }
 
 /// C (M, N) = alpha · op(A) · op(B) + beta · C, all row-major. Every SGEMM goes through here
-/// or, inside a worker of a split, `gemmOnOneThread` (the only caller of `cblas_sgemm`).
+/// or, inside a worker of a split, `gemmOnOneThread` (the only caller of `cblas_sgemm`, and
+/// of `segma_gemm_tn` for large weight gradients).
 ///
 /// `op(A)` is (M, K) and `op(B)` is (K, N); `lda`, `ldb`, `ldc` are the row strides of
 /// A, B and C as stored. `beta = 0` overwrites C (its old contents may be garbage, even
@@ -71,6 +73,15 @@ func gemmOnOneThread(
   _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ beta: Float,
   _ c: UnsafeMutablePointer<Float>, _ ldc: Int
 ) {
+  // A weight gradient (dYᵀ·X over a batch) written without reading C: `segma_gemm.h`.
+  // Only for a C larger than a core's L2 (512 KB here), which no reader finds in cache
+  // anyway; a smaller C (the convolutions' column chunks, sized to stay in L2 for
+  // col2im) keeps OpenBLAS and ordinary stores.
+  if transA == .transposed && transB == .none && alpha == 1 && beta == 0 && k <= Int(segma_gemm_tn_max_k)
+    && m * n > 1 << 17 && segma_gemm_tn(Int32(m), Int32(n), Int32(k), a, Int32(lda), b, Int32(ldb), c, Int32(ldc)) == 0
+  {
+    return
+  }
   // OpenBLAS 0.3.21 clears C for beta = 0 one float at a time (sgemm_beta: 5-8% of a
   // training step); memset clears it vector-wide, and accumulating onto zeros gives the
   // same bits.

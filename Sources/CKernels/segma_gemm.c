@@ -1,0 +1,122 @@
+#include "segma_gemm.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#include <immintrin.h>
+
+// Register tile of C: 6 rows of two 8-float vectors, 12 of the 16 ymm registers, the rest
+// hold B's two vectors and A's broadcast (the shape BLIS and OpenBLAS use on Haswell/Zen).
+enum { MR = 6, NR = 16 };
+// Floats of A packed at a time, 192 KB: the block stays in a core's L2 (512 KB on this
+// machine's Zen) while each column panel of B, K x 16 floats, sits in L1 and passes over it.
+enum { A_BLOCK_FLOATS = 48 * 1024 };
+
+#define AVX2 __attribute__((target("avx2,fma")))
+
+int segma_gemm_tn_available(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
+
+// Rows [row, row + 6) of Aᵀ as 6 floats per k, zeros past m.
+static void pack_a_panel(const float *a, int lda, int m, int k, int row, float *panel) {
+  int rows = m - row < MR ? m - row : MR;
+  for (int kk = 0; kk < k; kk++) {
+    const float *from = a + (size_t)kk * lda + row;
+    float *to = panel + (size_t)kk * MR;
+    for (int r = 0; r < rows; r++) to[r] = from[r];
+    for (int r = rows; r < MR; r++) to[r] = 0;
+  }
+}
+
+// Columns [column, column + 16) of B as 16 floats per k, zeros past n.
+static void pack_b_panel(const float *b, int ldb, int n, int k, int column, float *panel) {
+  int columns = n - column < NR ? n - column : NR;
+  for (int kk = 0; kk < k; kk++) {
+    const float *from = b + (size_t)kk * ldb + column;
+    float *to = panel + (size_t)kk * NR;
+    memcpy(to, from, (size_t)columns * sizeof(float));
+    for (int j = columns; j < NR; j++) to[j] = 0;
+  }
+}
+
+// One 6 x 16 tile of C over all of k. `rows` x `columns` of it are stored; a full tile
+// with `stream` set goes out with non-temporal stores (C aligned to 32 bytes).
+AVX2 static void tile(int k, const float *pa, const float *pb, float *c, int ldc, int rows, int columns,
+                      int stream) {
+  __m256 acc[MR][2];
+  for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+  for (int kk = 0; kk < k; kk++, pa += MR, pb += NR) {
+    __m256 b0 = _mm256_load_ps(pb), b1 = _mm256_load_ps(pb + 8);
+    for (int r = 0; r < MR; r++) {
+      __m256 a = _mm256_broadcast_ss(pa + r);
+      acc[r][0] = _mm256_fmadd_ps(a, b0, acc[r][0]);
+      acc[r][1] = _mm256_fmadd_ps(a, b1, acc[r][1]);
+    }
+  }
+  if (rows == MR && columns == NR) {
+    for (int r = 0; r < MR; r++) {
+      float *out = c + (size_t)r * ldc;
+      if (stream) {
+        _mm256_stream_ps(out, acc[r][0]);
+        _mm256_stream_ps(out + 8, acc[r][1]);
+      } else {
+        _mm256_storeu_ps(out, acc[r][0]);
+        _mm256_storeu_ps(out + 8, acc[r][1]);
+      }
+    }
+    return;
+  }
+  float edge[MR][NR];
+  for (int r = 0; r < MR; r++) {
+    _mm256_storeu_ps(edge[r], acc[r][0]);
+    _mm256_storeu_ps(edge[r] + 8, acc[r][1]);
+  }
+  for (int r = 0; r < rows; r++) memcpy(c + (size_t)r * ldc, edge[r], (size_t)columns * sizeof(float));
+}
+
+AVX2 static void multiply(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc,
+                          float *packed_a, float *packed_b) {
+  int column_panels = (n + NR - 1) / NR;
+  for (int q = 0; q < column_panels; q++) pack_b_panel(b, ldb, n, k, q * NR, packed_b + (size_t)q * NR * k);
+  int stream = ((uintptr_t)c % 32 == 0) && ldc % 8 == 0;
+  int block_rows = A_BLOCK_FLOATS / k / MR * MR;
+  for (int block = 0; block < m; block += block_rows) {
+    int rows_left = m - block, row_panels = ((rows_left < block_rows ? rows_left : block_rows) + MR - 1) / MR;
+    for (int p = 0; p < row_panels; p++)
+      pack_a_panel(a, lda, m, k, block + p * MR, packed_a + (size_t)p * MR * k);
+    for (int q = 0; q < column_panels; q++) {
+      int column = q * NR, columns = n - column < NR ? n - column : NR;
+      for (int p = 0; p < row_panels; p++) {
+        int row = block + p * MR, rows = m - row < MR ? m - row : MR;
+        tile(k, packed_a + (size_t)p * MR * k, packed_b + (size_t)q * NR * k, c + (size_t)row * ldc + column, ldc,
+             rows, columns, stream);
+      }
+    }
+  }
+  // Streaming stores are weakly ordered: make them visible before another thread reads C.
+  _mm_sfence();
+}
+
+int segma_gemm_tn(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc) {
+  if (m <= 0 || n <= 0) return 0;
+  if (k < 1 || k > segma_gemm_tn_max_k || !segma_gemm_tn_available()) return -1;
+  // B's panels first: each is a multiple of 16 floats, so all stay 64-byte aligned.
+  size_t b_floats = (size_t)((n + NR - 1) / NR) * NR * k, a_floats = A_BLOCK_FLOATS;
+  float *work = aligned_alloc(64, (a_floats + b_floats) * sizeof(float));
+  if (!work) return -1;
+  multiply(m, n, k, a, lda, b, ldb, c, ldc, work + b_floats, work);
+  free(work);
+  return 0;
+}
+
+#else
+
+int segma_gemm_tn_available(void) { return 0; }
+
+int segma_gemm_tn(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc) {
+  (void)m, (void)n, (void)k, (void)a, (void)lda, (void)b, (void)ldb, (void)c, (void)ldc;
+  return -1;
+}
+
+#endif
