@@ -1,6 +1,5 @@
 #include "segma_gemm.h"
 
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +12,9 @@ enum { MR = 6, NR = 16 };
 // Floats of A packed at a time, 192 KB: the block stays in a core's L2 (512 KB on this
 // machine's Zen) while each column panel of B, K x 16 floats, sits in L1 and passes over it.
 enum { A_BLOCK_FLOATS = 48 * 1024 };
+// Columns of B packed at a time: the mlp's widest layer, so each of its gradients packs
+// each operand once, and the work space stays within 2 MB at k = 512 whatever n is.
+enum { B_BLOCK_COLUMNS = 1024 };
 
 #define AVX2 __attribute__((target("avx2,fma")))
 
@@ -40,10 +42,8 @@ static void pack_b_panel(const float *b, int ldb, int n, int k, int column, floa
   }
 }
 
-// One 6 x 16 tile of C over all of k. `rows` x `columns` of it are stored; a full tile
-// with `stream` set goes out with non-temporal stores (C aligned to 32 bytes).
-AVX2 static void tile(int k, const float *pa, const float *pb, float *c, int ldc, int rows, int columns,
-                      int stream) {
+// One 6 x 16 tile of C over all of k; `rows` x `columns` of it are stored.
+AVX2 static void tile(int k, const float *pa, const float *pb, float *c, int ldc, int rows, int columns) {
   __m256 acc[MR][2];
   for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
   for (int kk = 0; kk < k; kk++, pa += MR, pb += NR) {
@@ -56,14 +56,8 @@ AVX2 static void tile(int k, const float *pa, const float *pb, float *c, int ldc
   }
   if (rows == MR && columns == NR) {
     for (int r = 0; r < MR; r++) {
-      float *out = c + (size_t)r * ldc;
-      if (stream) {
-        _mm256_stream_ps(out, acc[r][0]);
-        _mm256_stream_ps(out + 8, acc[r][1]);
-      } else {
-        _mm256_storeu_ps(out, acc[r][0]);
-        _mm256_storeu_ps(out + 8, acc[r][1]);
-      }
+      _mm256_storeu_ps(c + (size_t)r * ldc, acc[r][0]);
+      _mm256_storeu_ps(c + (size_t)r * ldc + 8, acc[r][1]);
     }
     return;
   }
@@ -77,32 +71,35 @@ AVX2 static void tile(int k, const float *pa, const float *pb, float *c, int ldc
 
 AVX2 static void multiply(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc,
                           float *packed_a, float *packed_b) {
-  int column_panels = (n + NR - 1) / NR;
-  for (int q = 0; q < column_panels; q++) pack_b_panel(b, ldb, n, k, q * NR, packed_b + (size_t)q * NR * k);
-  int stream = ((uintptr_t)c % 32 == 0) && ldc % 8 == 0;
   int block_rows = A_BLOCK_FLOATS / k / MR * MR;
-  for (int block = 0; block < m; block += block_rows) {
-    int rows_left = m - block, row_panels = ((rows_left < block_rows ? rows_left : block_rows) + MR - 1) / MR;
-    for (int p = 0; p < row_panels; p++)
-      pack_a_panel(a, lda, m, k, block + p * MR, packed_a + (size_t)p * MR * k);
-    for (int q = 0; q < column_panels; q++) {
-      int column = q * NR, columns = n - column < NR ? n - column : NR;
-      for (int p = 0; p < row_panels; p++) {
-        int row = block + p * MR, rows = m - row < MR ? m - row : MR;
-        tile(k, packed_a + (size_t)p * MR * k, packed_b + (size_t)q * NR * k, c + (size_t)row * ldc + column, ldc,
-             rows, columns, stream);
+  for (int first_column = 0; first_column < n; first_column += B_BLOCK_COLUMNS) {
+    int columns_left = n - first_column;
+    int column_panels = ((columns_left < B_BLOCK_COLUMNS ? columns_left : B_BLOCK_COLUMNS) + NR - 1) / NR;
+    for (int q = 0; q < column_panels; q++)
+      pack_b_panel(b, ldb, n, k, first_column + q * NR, packed_b + (size_t)q * NR * k);
+    for (int first_row = 0; first_row < m; first_row += block_rows) {
+      int rows_left = m - first_row;
+      int row_panels = ((rows_left < block_rows ? rows_left : block_rows) + MR - 1) / MR;
+      for (int p = 0; p < row_panels; p++)
+        pack_a_panel(a, lda, m, k, first_row + p * MR, packed_a + (size_t)p * MR * k);
+      for (int q = 0; q < column_panels; q++) {
+        int column = first_column + q * NR, columns = n - column < NR ? n - column : NR;
+        for (int p = 0; p < row_panels; p++) {
+          int row = first_row + p * MR, rows = m - row < MR ? m - row : MR;
+          tile(k, packed_a + (size_t)p * MR * k, packed_b + (size_t)q * NR * k, c + (size_t)row * ldc + column,
+               ldc, rows, columns);
+        }
       }
     }
   }
-  // Streaming stores are weakly ordered: make them visible before another thread reads C.
-  _mm_sfence();
 }
 
 int segma_gemm_tn(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc) {
   if (m <= 0 || n <= 0) return 0;
   if (k < 1 || k > segma_gemm_tn_max_k || !segma_gemm_tn_available()) return -1;
   // B's panels first: each is a multiple of 16 floats, so all stay 64-byte aligned.
-  size_t b_floats = (size_t)((n + NR - 1) / NR) * NR * k, a_floats = A_BLOCK_FLOATS;
+  int widest = n < B_BLOCK_COLUMNS ? n : B_BLOCK_COLUMNS;
+  size_t b_floats = (size_t)((widest + NR - 1) / NR) * NR * k, a_floats = A_BLOCK_FLOATS;
   float *work = aligned_alloc(64, (a_floats + b_floats) * sizeof(float));
   if (!work) return -1;
   multiply(m, n, k, a, lda, b, ldb, c, ldc, work + b_floats, work);

@@ -78,10 +78,12 @@ struct Roofline: ParsableCommand {
       }
       seconds += now() - started
       GemmClock.active = nil
+      clockSeesAll = clockSeesAll && Double(clock.flops) / Double(roundSteps) == stepFlops
+      guard clockSeesAll else { continue }
       callsPerStep = clock.calls.count / roundSteps
-      let calls = Array(clock.calls.prefix(callsPerStep))
-      let replay = replayer ?? Replayer(calls)
+      let replay = replayer ?? Replayer(Array(clock.calls.prefix(callsPerStep)))
       replayer = replay
+      precondition(replay.calls.count == callsPerStep, "every step makes the same GEMM calls")
       let perStep = (0..<roundSteps).map { step in
         Array(clock.callSeconds[(step * callsPerStep)..<((step + 1) * callsPerStep)])
       }
@@ -91,7 +93,6 @@ struct Roofline: ParsableCommand {
       roundEfficiency.append(alone.reduce(0, +) / median(perStep.map { $0.reduce(0, +) }))
       callsInStep += perStep
       callsAlone.append(alone)
-      clockSeesAll = clockSeesAll && Double(clock.flops) / Double(roundSteps) == stepFlops
     }
     let stepSeconds = seconds / Double(stepsRun)
     let inStep = median(stepGemms), isolated = median(roundIsolated)
@@ -202,7 +203,8 @@ private final class Replayer {
         let started = now()
         gemm(
           call.transA, call.transB, m: call.m, n: call.n, k: call.k, a: buffer.a.baseAddress!, lda: call.lda,
-          b: buffer.b.baseAddress!, ldb: call.ldb, beta: call.beta, c: buffer.c.baseAddress!, ldc: call.ldc)
+          b: buffer.b.baseAddress!, ldb: call.ldb, beta: call.beta, c: buffer.c.baseAddress!, ldc: call.ldc,
+          output: call.output)
         return now() - started
       }
       return median(Array(seconds.dropFirst()))

@@ -3,10 +3,12 @@
 
 /// A weight gradient's GEMM, dW (M, N) = dYᵀ · X with dY (K, M) and X (K, N), for the
 /// short K of a batch. OpenBLAS adds onto C, so C must first be cleared, and in a training
-/// step C is a gradient last touched by Adam a step ago: clearing and then reading it back
-/// pulls megabytes through the caches for nothing. This kernel keeps each 6 x 16 tile of
-/// C in registers over all of K and writes it once with streaming stores, so C is never
-/// read.
+/// step C is a gradient last touched by Adam a step ago: clearing it and then reading it
+/// back takes two passes over megabytes of memory. This kernel keeps each 6 x 16 tile of
+/// C in registers over all of K and stores it once.
+///
+/// Ordinary stores, not streaming ones: with streaming stores the mlp's four large dW
+/// GEMMs took 6.9 ms of a step against 6.4 ms (5 alternating runs, C aligned both ways).
 
 /// Whether this CPU runs the kernel (AVX2 and FMA).
 int segma_gemm_tn_available(void);

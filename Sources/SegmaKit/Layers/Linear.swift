@@ -45,7 +45,7 @@ public struct Linear: Sendable {
     let dw = parameters.gradients(weightSlot), db = parameters.gradients(biasSlot)
     gemm(
       .transposed, .none, m: outputs, n: inputs, k: batch, a: dy.baseAddress!, lda: outputs,
-      b: x.baseAddress!, ldb: inputs, beta: 0, c: dw.baseAddress!, ldc: inputs)
+      b: x.baseAddress!, ldb: inputs, beta: 0, c: dw.baseAddress!, ldc: inputs, output: .weightGradient)
     db.update(repeating: 0)
     for row in 0..<batch {
       let g = dy.baseAddress! + row * outputs
