@@ -1,5 +1,6 @@
 import Foundation
 import ImageCodecs
+import Synchronization
 import Testing
 
 /// Writes land complete under their final name, never outside the folder, never twice.
@@ -59,6 +60,23 @@ import Testing
       #expect(throws: OutputError.self, "\(bad.debugDescription)") { try folder.write([1], to: bad, policy: .overwrite) }
     }
     #expect(!FileManager.default.fileExists(atPath: root + "/../escape.png"))
+  }
+
+  /// Folders stay open after the first write into them, up to a limit; past it they are
+  /// walked to each time. Both ways, from several threads at once, every file lands whole.
+  @Test func manyFoldersFromSeveralThreads() throws {
+    let folder = try OutputDirectory(path: root)
+    let failures = Mutex(0)
+    DispatchQueue.concurrentPerform(iterations: 300) { i in
+      do {
+        try folder.write([UInt8(i % 256), 7], to: "f\(i % 100)/sub/\(i).png", policy: .refuse)
+      } catch {
+        failures.withLock { $0 += 1 }
+      }
+    }
+    #expect(failures.withLock { $0 } == 0)
+    for i in 0..<300 { #expect(contents("f\(i % 100)/sub/\(i).png") == [UInt8(i % 256), 7], "file \(i)") }
+    #expect(try hiddenLeftovers().isEmpty)
   }
 
   /// A symlink inside the folder that points outside it is never followed.
