@@ -7,7 +7,7 @@
 #include <immintrin.h>
 
 // Register tile of C: 6 rows of two 8-float vectors, 12 of the 16 ymm registers, the rest
-// hold B's two vectors and A's broadcast (the shape BLIS and OpenBLAS use on Haswell/Zen).
+// hold B's two vectors and A's broadcast (the shape of BLIS's Haswell sgemm kernel).
 enum { MR = 6, NR = 16 };
 // Floats of A packed at a time, 192 KB: the block stays in a core's L2 (512 KB on this
 // machine's Zen) while each column panel of B, K x 16 floats, sits in L1 and passes over it.
