@@ -72,25 +72,24 @@ func parallelParts(_ count: Int, grain: Int, _ body: (_ worker: Int, _ range: Ra
     return 1
   }
   withoutActuallyEscaping(body) { body in
-    // Each worker writes only its own part, so sharing the closure is safe.
-    nonisolated(unsafe) let part = body
+    // Each worker writes only its own part, so sharing the job is safe.
+    nonisolated(unsafe) let job = PartsJob(body: body, count: count, workers: workers)
     if let spinners = ComputeThreads.spinners {
-      var job = PartsJob(body: part, count: count, workers: workers)
-      let ran = withUnsafeMutablePointer(to: &job) { job in
+      // The C side only reads the job through its `void *context`.
+      let ran = withUnsafePointer(to: job) { job in
         segma_idle_spinners_run(spinners.pointer, Int32(workers), { context, worker in
           context!.assumingMemoryBound(to: PartsJob.self).pointee.run(Int(worker))
-        }, job)
+        }, UnsafeMutableRawPointer(mutating: job))
       }
       if ran != 0 { return }
     }
-    DispatchQueue.concurrentPerform(iterations: workers) { worker in
-      part(worker, (worker * count / workers)..<((worker + 1) * count / workers))
-    }
+    DispatchQueue.concurrentPerform(iterations: workers) { job.run($0) }
   }
   return workers
 }
 
-/// A `parallelParts` call as the spinners see it: the body and how to split the count.
+/// A `parallelParts` call: the body and how to split the count, the same for the
+/// spinners and for Dispatch.
 private struct PartsJob {
   let body: (_ worker: Int, _ range: Range<Int>) -> Void
   let count: Int, workers: Int
