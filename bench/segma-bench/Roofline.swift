@@ -66,8 +66,9 @@ struct Roofline: ParsableCommand {
     var clockSeesAll = true
     var callsPerStep = 0, stepsRun = 0, seconds = 0.0
     var replayer: Replayer?
-    var stepGemms: [Double] = [], roundIsolated: [Double] = [], roundEfficiency: [Double] = []
+    // Each call's seconds: per step in the step, per round alone.
     var callsInStep: [[Double]] = [], callsAlone: [[Double]] = []
+    var roundEfficiency: [Double] = []
     for _ in 0..<rounds {
       clock.reset()
       GemmClock.active = clock
@@ -88,14 +89,13 @@ struct Roofline: ParsableCommand {
         Array(clock.callSeconds[(step * callsPerStep)..<((step + 1) * callsPerStep)])
       }
       let alone = replay.medianSeconds(repeats: Self.stepsPerRound)
-      stepGemms += perStep.map { $0.reduce(0, +) }
-      roundIsolated.append(alone.reduce(0, +))
       roundEfficiency.append(alone.reduce(0, +) / median(perStep.map { $0.reduce(0, +) }))
       callsInStep += perStep
       callsAlone.append(alone)
     }
     let stepSeconds = seconds / Double(stepsRun)
-    let inStep = median(stepGemms), isolated = median(roundIsolated)
+    let inStep = median(callsInStep.map { $0.reduce(0, +) })
+    let isolated = median(callsAlone.map { $0.reduce(0, +) })
 
     let peak = peakRate()
     let report: [(String, String)] = [
