@@ -20,9 +20,10 @@ enum { B_BLOCK_COLUMNS = 1024 };
 
 int segma_gemm_tn_available(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
 
-// Rows [row, row + 6) of Aᵀ as 6 floats per k, zeros past m.
-static void pack_a_panel(const float *a, int lda, int m, int k, int row, float *panel) {
-  int rows = m - row < MR ? m - row : MR;
+static int at_most(int value, int limit) { return value < limit ? value : limit; }
+
+// Rows [row, row + rows) of Aᵀ as 6 floats per k, zeros past `rows`.
+static void pack_a_panel(const float *a, int lda, int k, int row, int rows, float *panel) {
   for (int kk = 0; kk < k; kk++) {
     const float *from = a + (size_t)kk * lda + row;
     float *to = panel + (size_t)kk * MR;
@@ -31,9 +32,8 @@ static void pack_a_panel(const float *a, int lda, int m, int k, int row, float *
   }
 }
 
-// Columns [column, column + 16) of B as 16 floats per k, zeros past n.
-static void pack_b_panel(const float *b, int ldb, int n, int k, int column, float *panel) {
-  int columns = n - column < NR ? n - column : NR;
+// Columns [column, column + columns) of B as 16 floats per k, zeros past `columns`.
+static void pack_b_panel(const float *b, int ldb, int k, int column, int columns, float *panel) {
   for (int kk = 0; kk < k; kk++) {
     const float *from = b + (size_t)kk * ldb + column;
     float *to = panel + (size_t)kk * NR;
@@ -73,19 +73,21 @@ AVX2 static void multiply(int m, int n, int k, const float *a, int lda, const fl
                           float *packed_a, float *packed_b) {
   int block_rows = A_BLOCK_FLOATS / k / MR * MR;
   for (int first_column = 0; first_column < n; first_column += B_BLOCK_COLUMNS) {
-    int columns_left = n - first_column;
-    int column_panels = ((columns_left < B_BLOCK_COLUMNS ? columns_left : B_BLOCK_COLUMNS) + NR - 1) / NR;
-    for (int q = 0; q < column_panels; q++)
-      pack_b_panel(b, ldb, n, k, first_column + q * NR, packed_b + (size_t)q * NR * k);
+    int column_panels = (at_most(n - first_column, B_BLOCK_COLUMNS) + NR - 1) / NR;
+    for (int q = 0; q < column_panels; q++) {
+      int column = first_column + q * NR;
+      pack_b_panel(b, ldb, k, column, at_most(n - column, NR), packed_b + (size_t)q * NR * k);
+    }
     for (int first_row = 0; first_row < m; first_row += block_rows) {
-      int rows_left = m - first_row;
-      int row_panels = ((rows_left < block_rows ? rows_left : block_rows) + MR - 1) / MR;
-      for (int p = 0; p < row_panels; p++)
-        pack_a_panel(a, lda, m, k, first_row + p * MR, packed_a + (size_t)p * MR * k);
+      int row_panels = (at_most(m - first_row, block_rows) + MR - 1) / MR;
+      for (int p = 0; p < row_panels; p++) {
+        int row = first_row + p * MR;
+        pack_a_panel(a, lda, k, row, at_most(m - row, MR), packed_a + (size_t)p * MR * k);
+      }
       for (int q = 0; q < column_panels; q++) {
-        int column = first_column + q * NR, columns = n - column < NR ? n - column : NR;
+        int column = first_column + q * NR, columns = at_most(n - column, NR);
         for (int p = 0; p < row_panels; p++) {
-          int row = first_row + p * MR, rows = m - row < MR ? m - row : MR;
+          int row = first_row + p * MR, rows = at_most(m - row, MR);
           tile(k, packed_a + (size_t)p * MR * k, packed_b + (size_t)q * NR * k, c + (size_t)row * ldc + column,
                ldc, rows, columns);
         }
@@ -98,8 +100,7 @@ int segma_gemm_tn(int m, int n, int k, const float *a, int lda, const float *b, 
   if (m <= 0 || n <= 0) return 0;
   if (k < 1 || k > segma_gemm_tn_max_k || !segma_gemm_tn_available()) return -1;
   // B's panels first: each is a multiple of 16 floats, so all stay 64-byte aligned.
-  int widest = n < B_BLOCK_COLUMNS ? n : B_BLOCK_COLUMNS;
-  size_t b_floats = (size_t)((widest + NR - 1) / NR) * NR * k, a_floats = A_BLOCK_FLOATS;
+  size_t b_floats = (size_t)((at_most(n, B_BLOCK_COLUMNS) + NR - 1) / NR) * NR * k, a_floats = A_BLOCK_FLOATS;
   float *work = aligned_alloc(64, (a_floats + b_floats) * sizeof(float));
   if (!work) return -1;
   multiply(m, n, k, a, lda, b, ldb, c, ldc, work + b_floats, work);
