@@ -34,17 +34,15 @@ extension ImageFile {
 /// Encoding images to PNG and JPEG bytes in memory.
 public enum ImageEncoder {
   /// PNG bytes of an image: 16-bit and Float samples are first rounded to 8 bits.
-  ///
-  /// - Parameter compressionLevel: zlib level 0-9; 6 is libpng's balance of size and time.
-  public static func png(_ image: PixelBuffer, compressionLevel: Int = 6) throws(ImageCodecError) -> [UInt8] {
+  /// Compressed for speed (see segma_png_encode): writing many small files is segma's job.
+  public static func png(_ image: PixelBuffer) throws(ImageCodecError) -> [UInt8] {
     let image = image.to8Bit()
     guard case .uint8(let pixels) = image.samples else { preconditionFailure("to8Bit returns 8-bit samples") }
     var buffer = segma_buffer()
     var error = segma_error()
     let status = pixels.withUnsafeBufferPointer {
       segma_png_encode(
-        $0.baseAddress, UInt32(image.width), UInt32(image.height), Int32(image.channels),
-        Int32(min(max(compressionLevel, 0), 9)), &buffer, &error)
+        $0.baseAddress, UInt32(image.width), UInt32(image.height), Int32(image.channels), &buffer, &error)
     }
     return try takeBuffer(&buffer, status: status, error: error, format: .png)
   }
@@ -70,11 +68,10 @@ public enum ImageEncoder {
 
   /// Bytes of `image` in `format`.
   public static func encode(
-    _ image: PixelBuffer, as format: ImageFormat, quality: Int = 92, compressionLevel: Int = 6,
-    background: RGBColor = .white
+    _ image: PixelBuffer, as format: ImageFormat, quality: Int = 92, background: RGBColor = .white
   ) throws(ImageCodecError) -> [UInt8] {
     switch format {
-    case .png: try png(image, compressionLevel: compressionLevel)
+    case .png: try png(image)
     case .jpeg: try jpeg(image, quality: quality, background: background)
     }
   }

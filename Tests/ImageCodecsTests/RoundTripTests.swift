@@ -15,6 +15,17 @@ import Testing
     #expect(try ImageFile.decode(bytes, name: "round-trip") == image)
   }
 
+  /// A smooth image, as models make, comes back exact and compressed (stored, it would
+  /// take more bytes than it has samples).
+  @Test func smoothPNGIsExactAndCompressed() throws {
+    let (width, height) = (256, 192)
+    let samples = (0..<(width * height)).map { UInt8(($0 % width + $0 / width) / 2) }
+    let image = PixelBuffer(width: width, height: height, channels: 1, samples: .uint8(samples))
+    let bytes = try ImageEncoder.png(image)
+    #expect(try ImageFile.decode(bytes, name: "smooth") == image)
+    #expect(bytes.count < samples.count / 4, "\(bytes.count) bytes for \(samples.count) samples")
+  }
+
   @Test func sixteenBitAndFloatAreRoundedTo8Bit() throws {
     let deep = PixelBuffer(width: 3, height: 1, channels: 1, samples: .uint16([0, 32896, 65535]))
     #expect(try ImageFile.decode(ImageEncoder.png(deep), name: "x").samples == .uint8([0, 128, 255]))

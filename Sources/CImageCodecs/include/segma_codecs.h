@@ -43,9 +43,9 @@ typedef struct {
 
 void segma_buffer_free(segma_buffer *buffer);
 
-/* 8-bit interleaved pixels with 1 to 4 channels; compression_level 0-9. */
+/* 8-bit interleaved pixels with 1 to 4 channels; libpng's adaptive row filters, zlib's Z_RLE. */
 int segma_png_encode(const uint8_t *pixels, uint32_t width, uint32_t height, int channels,
-                     int compression_level, segma_buffer *out, segma_error *err);
+                     segma_buffer *out, segma_error *err);
 /* 8-bit gray (1 channel) or RGB (3 channels); quality 1-100. */
 int segma_jpeg_encode(const uint8_t *pixels, uint32_t width, uint32_t height, int channels,
                       int quality, segma_buffer *out, segma_error *err);
