@@ -27,15 +27,28 @@ public enum ComputeThreads {
 
   /// Sets the count for the whole process: the command line does this once, at start-up.
   public static func set(_ threads: Int) {
-    openblas_set_num_threads(1)
+    openBLASIsSingleThreaded
     processWide = clamped(threads)
   }
 
   /// Runs `body` with `threads` workers, leaving other tasks' count alone (tests run side by side).
   public static func with<Result>(_ threads: Int, _ body: () throws -> Result) rethrows -> Result {
-    openblas_set_num_threads(1)
+    openBLASIsSingleThreaded
     return try $scoped.withValue(clamped(threads)) { try body() }
   }
+
+  /// OpenBLAS set to one thread, and the pool it started when it loaded stopped: its
+  /// idle threads spin in sched_yield for some 0.1 s before they sleep, half of a short
+  /// command's system time (0.17 s → 0.08 s for `segma transfer` of nothing). Done once
+  /// (the stop must not run twice at a time); `blas_thread_shutdown_` is looked up, as
+  /// an OpenMP build of OpenBLAS has no pool and no such function.
+  private static let openBLASIsSingleThreaded: Void = {
+    openblas_set_num_threads(1)
+    typealias Shutdown = @convention(c) () -> Int32
+    if let program = dlopen(nil, RTLD_NOW), let shutdown = dlsym(program, "blas_thread_shutdown_") {
+      _ = unsafeBitCast(shutdown, to: Shutdown.self)()
+    }
+  }()
 
   private static func clamped(_ threads: Int) -> Int { min(max(1, threads), maximum) }
 
