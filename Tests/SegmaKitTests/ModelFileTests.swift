@@ -4,7 +4,7 @@ import Testing
 import TestSupport
 
 /// The model file (DESIGN §6): round trip, golden header bytes, one specific error per
-/// way a file can be wrong, no crash on mutated files, atomic writes, SHA-256 vectors.
+/// way a file can be wrong, no crash on mutated files, atomic writes (SHA-256 in SHA256Tests).
 @Suite struct ModelFileTests {
   // MARK: Fixture
 
@@ -393,33 +393,6 @@ import TestSupport
     }
     #expect(decoded + refused == 2000)
     #expect(decoded > 0 && refused > 1000, "decoded \(decoded), refused \(refused)")
-  }
-
-  // MARK: SHA-256
-
-  @Test func sha256MatchesTheNISTVectors() {
-    #expect(ModelFile.sha256(of: Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-    #expect(ModelFile.sha256(of: []) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-    #expect(
-      ModelFile.sha256(of: Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
-        == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-    #expect(
-      ModelFile.sha256(of: [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000))
-        == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
-  }
-
-  /// Lengths around the padding boundaries (55, 56 and 64 bytes), from Python's hashlib.
-  @Test(arguments: [
-    (55, "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318"),
-    (56, "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a"),
-    (63, "7d3e74a05d7db15bce4ad9ec0658ea98e3f06eeecf16b4c6fff2da457ddc2f34"),
-    (64, "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb"),
-    (65, "635361c48bb9eab14198e76ea8ab7f1a41685d6ad62aa9146d301d4f17eb0ae0"),
-    (119, "31eba51c313a5c08226adf18d4a359cfdfd8d2e816b13f4af952f7ea6584dcfb"),
-    (120, "2f3d335432c70b580af0e8e1b3674a7c020d683aa5f73aaaedfdc55af904c21c"),
-  ])
-  func sha256AtPaddingBoundaries(length: Int, expected: String) {
-    #expect(ModelFile.sha256(of: [UInt8](repeating: UInt8(ascii: "a"), count: length)) == expected)
   }
 }
 

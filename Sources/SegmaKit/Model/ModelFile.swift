@@ -1,3 +1,5 @@
+import CKernels
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -160,7 +162,8 @@ public enum ModelFile {
 
   /// The lowercase hex SHA-256 of `bytes`.
   public static func sha256(of bytes: [UInt8]) -> String {
-    let digest = bytes.withUnsafeBytes { SHA256.digest(of: $0) }
+    var digest = [UInt8](repeating: 0, count: 32)
+    bytes.withUnsafeBytes { segma_sha256($0.baseAddress, $0.count, &digest) }
     let hexDigits = Array("0123456789abcdef".utf8)
     var hex: [UInt8] = []
     for byte in digest { hex += [hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xF)]] }
