@@ -59,8 +59,7 @@ public final class Network {
     self.maxBatch = maxBatch
     let sizes = layers.map { $0.outputSize * maxBatch }
     let scratchSize = ComputeThreads.maximum * (layers.map(\.scratchSize).max() ?? 0)
-    let block = MutableFloatView.allocate(capacity: 2 * sizes.reduce(0, +) + scratchSize)
-    block.initialize(repeating: 0)
+    let block = MutableFloatView.allocateZeroedPages(count: 2 * sizes.reduce(0, +) + scratchSize)
     self.block = block
     var offset = 0
     func take(_ count: Int) -> MutableFloatView {
@@ -72,7 +71,7 @@ public final class Network {
     scratch = take(scratchSize)
   }
 
-  deinit { block.deallocate() }
+  deinit { block.deallocateZeroedPages() }
 
   public var inputSize: Int { layers[0].inputSize }
   public var outputSize: Int { layers[layers.count - 1].outputSize }

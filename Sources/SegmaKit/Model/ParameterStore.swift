@@ -22,6 +22,8 @@ public final class ParameterStore {
   public let secondMoments: MutableFloatView
   /// Adam steps taken so far (for bias correction).
   public var step = 0
+  /// The four arrays, one after the other.
+  private let block: MutableFloatView
 
   /// A store for the `(name, shape)` list, all zero.
   public init(layout: [(name: String, shape: [Int])]) {
@@ -39,11 +41,7 @@ public final class ParameterStore {
     }
     self.slots = slots
     count = offset
-    let block = MutableFloatView(
-      start: UnsafeMutableRawPointer.allocate(byteCount: max(1, 4 * offset) * MemoryLayout<Float>.stride, alignment: Self.alignment)
-        .bindMemory(to: Float.self, capacity: 4 * offset),
-      count: 4 * offset)
-    block.initialize(repeating: 0)
+    block = .allocateZeroedPages(count: 4 * offset)  // page-aligned, so cache-line-aligned
     values = MutableFloatView(rebasing: block[0..<offset])
     gradients = MutableFloatView(rebasing: block[offset..<(2 * offset)])
     firstMoments = MutableFloatView(rebasing: block[(2 * offset)..<(3 * offset)])
@@ -53,9 +51,7 @@ public final class ParameterStore {
   /// Bytes to which each array and each slot is aligned: one cache line.
   static let alignment = 64
 
-  deinit {
-    UnsafeMutableRawPointer(values.baseAddress!).deallocate()
-  }
+  deinit { block.deallocateZeroedPages() }
 
   /// The index of the slot called `name`, or nil.
   public func index(of name: String) -> Int? { slots.firstIndex { $0.name == name } }
