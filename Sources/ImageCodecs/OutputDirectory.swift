@@ -54,7 +54,11 @@ public final class OutputDirectory: @unchecked Sendable {
   public let path: String
   private let rootDescriptor: Int32
   private let lock = NSLock()
-  private var namesWritten = Set<String>()
+  /// The names this run claimed, each kept as a 128-bit keyed hash instead of the string:
+  /// 16 bytes instead of some 110, so that a run's memory hardly grows with its outputs
+  /// (peak RSS of `transfer -o` over 30,000 images: 87 MB before). A false collision needs
+  /// two names to share 128 bits of keyed SipHash, and would cost one error record.
+  private var namesClaimed = Set<NameFingerprint>()
   private var temporaryCounter = 0
   /// Folders under the root already walked to, by relative path; never closed before
   /// deinit, since other threads may be writing into them.
@@ -100,8 +104,24 @@ public final class OutputDirectory: @unchecked Sendable {
   ///
   /// - Throws: `OutputError.collision` if another record of this run has it.
   public func claim(_ relativePath: String) throws(OutputError) {
-    let isFirstClaim = lock.withLock { namesWritten.insert(relativePath).inserted }
+    let fingerprint = NameFingerprint(relativePath)
+    let isFirstClaim = lock.withLock { namesClaimed.insert(fingerprint).inserted }
     guard isFirstClaim else { throw .collision(path: displayPath(relativePath)) }
+  }
+
+  /// Two 64-bit hashes of a name by Swift's Hasher (SipHash, seeded per process), each
+  /// after a different first byte.
+  private struct NameFingerprint: Hashable {
+    let first: Int, second: Int
+
+    init(_ name: String) {
+      var first = Hasher(), second = Hasher()
+      first.combine(UInt8(0))
+      first.combine(name)
+      second.combine(UInt8(1))
+      second.combine(name)
+      (self.first, self.second) = (first.finalize(), second.finalize())
+    }
   }
 
   /// Writes `bytes` to `relativePath` (components separated by "/"), creating folders.

@@ -54,6 +54,18 @@ import Testing
     #expect(contents("same.png") == [1])
   }
 
+  /// Claims are kept as hashes: 50,000 names that differ by a character are still told
+  /// apart, and each of them claimed again is still refused.
+  @Test func claimsTellManyNamesApart() throws {
+    let folder = try OutputDirectory(path: root)
+    for i in 0..<50_000 { try folder.claim("frames/\(i)-\(i % 7).png") }
+    for i in [0, 123, 49_999] {
+      #expect(throws: OutputError.collision(path: root + "/frames/\(i)-\(i % 7).png")) {
+        try folder.claim("frames/\(i)-\(i % 7).png")
+      }
+    }
+  }
+
   @Test func unsafeNamesAreRefused() throws {
     let folder = try OutputDirectory(path: root)
     for bad in ["../escape.png", "a/../../b.png", "/abs.png", "a//b.png", "./x.png", "nul\0.png", ""] {
