@@ -270,8 +270,7 @@ public final class OutputDirectory: @unchecked Sendable {
     if let failure = writeAll(bytes, to: descriptor) {
       throw .writeFailed(path: shown, reason: systemMessage(failure))
     }
-    // linkat(AT_EMPTY_PATH) needs a capability; the /proc link works for anyone.
-    guard linkat(AT_FDCWD, "/proc/self/fd/\(descriptor)", folder, name, AT_SYMLINK_FOLLOW) != 0 else { return .written }
+    guard segma_link_unnamed(descriptor, folder, name) != 0 else { return .written }
     switch errno {
     case EEXIST:
       if policy == .skip { return .skippedExisting }
