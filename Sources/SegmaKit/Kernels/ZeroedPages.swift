@@ -14,6 +14,14 @@ extension UnsafeMutableBufferPointer where Element == Float {
     let bytes = Swift.max(1, count) * MemoryLayout<Float>.stride
     guard let start = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), start != MAP_FAILED
     else { fatalError("out of memory: \(bytes) bytes") }
+    #if os(Linux)
+    // Large buffers (the parameter store, a network's activations) on 2 MB pages where
+    // Linux gives them on request (transparent huge pages set to "madvise", as here): a
+    // training step streams over 60 MB of parameters, gradients and moments, 15,000 TLB
+    // entries with 4 KB pages. mlp training: 4,121 -> 4,242 img/s (medians of 10
+    // alternating epochs); `transfer` of nothing: RSS 55 -> 57 MB.
+    if bytes >= 4 << 20 { madvise(start, bytes, MADV_HUGEPAGE) }
+    #endif
     return Self(start: start.bindMemory(to: Float.self, capacity: count), count: count)
   }
 
