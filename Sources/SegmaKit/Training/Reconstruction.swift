@@ -10,15 +10,27 @@ public enum Reconstruction {
   public static func forward(logits: FloatView, target: FloatView, output: MutableFloatView, count: Int, batch: Int)
     -> Float
   {
-    var sum: Double = 0
-    for i in 0..<count {
-      let out = sigmoid(logits[i])
-      output[i] = out
-      let error = out - target[i]
-      sum += Double(error * error)
+    // One partial sum per worker, added in worker order: the same result for a thread
+    // count. On one thread this pass (an e^x per pixel) was 3% of an mlp step.
+    let sum = withUnsafeTemporaryAllocation(of: Double.self, capacity: ComputeThreads.maximum) { partials in
+      partials.initialize(repeating: 0)
+      parallelParts(count, grain: elementsPerPart) { worker, range in
+        var sum: Double = 0
+        for i in range {
+          let out = sigmoid(logits[i])
+          output[i] = out
+          let error = out - target[i]
+          sum += Double(error * error)
+        }
+        partials[worker] = sum
+      }
+      return partials.reduce(0, +)
     }
     return Float(sum / Double(batch))
   }
+
+  /// Pixels worth handing to another worker (some 50 µs of work).
+  private static let elementsPerPart = 1 << 13
 
   // forward was: out = σ(logit), REC = 1/B Σ (out − x)²
   // so:          dLogit = scale · 2/B · (out − x) · out · (1 − out)
@@ -27,9 +39,11 @@ public enum Reconstruction {
     output: FloatView, target: FloatView, dLogits: MutableFloatView, count: Int, batch: Int, scale: Float = 1
   ) {
     let factor = scale * 2 / Float(batch)
-    for i in 0..<count {
-      let out = output[i]
-      dLogits[i] = factor * (out - target[i]) * out * (1 - out)
+    parallelParts(count, grain: 4 * elementsPerPart) { _, range in
+      for i in range {
+        let out = output[i]
+        dLogits[i] = factor * (out - target[i]) * out * (1 - out)
+      }
     }
   }
 }
