@@ -161,16 +161,17 @@ public final class Trainer {
   public func step(unlabelled: ArraySlice<Int>, labelled: [Int]) -> StepMetrics {
     let (p, d) = (model.pixelCount, model.latentDimension)
     let (bu, bl) = (unlabelled.count, labelled.count)
+    // The images are gathered by the workers: on one core the copy was 1% of an mlp step.
+    let labelledIndices = data.labelledIndices
     data.images.withUnsafeBufferPointer { images in
-      for (row, index) in unlabelled.enumerated() {
-        (inputs.baseAddress! + row * p).update(from: images.baseAddress! + index * p, count: p)
-      }
-      for (row, which) in labelled.enumerated() {
-        let index = data.labelledIndices[which]
-        (inputs.baseAddress! + (bu + row) * p).update(from: images.baseAddress! + index * p, count: p)
-        batchLabels[row] = data.labels[which]
+      parallelParts(bu + bl, grain: 32) { _, rows in
+        for row in rows {
+          let index = row < bu ? unlabelled[unlabelled.startIndex + row] : labelledIndices[labelled[row - bu]]
+          (inputs.baseAddress! + row * p).update(from: images.baseAddress! + index * p, count: p)
+        }
       }
     }
+    for (row, which) in labelled.enumerated() { batchLabels[row] = data.labels[which] }
     let parameters = model.parameters
     // The layers overwrite their gradients in backward; only the means' gradient,
     // which the two loss terms add to, starts from zero.
