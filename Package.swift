@@ -46,7 +46,7 @@ let package = Package(
     .executableTarget(
       name: "segma",
       dependencies: [
-        "ImageCodecs", "Manifest", "SegmaKit", "COpenBLAS",
+        "ImageCodecs", "Manifest", "SegmaKit", "COpenBLAS", "CKernels",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 

@@ -1,6 +1,7 @@
 import Manifest
 import SegmaKit
 import ArgumentParser
+import CKernels
 
 /// The loop every latent command shares: records in (images or a manifest), each
 /// latent record turned into zero or more records, records out (a manifest or images).
@@ -14,6 +15,10 @@ enum Stage {
     let coder = LatentCoder(loaded: try modelOptions.load(), images: input.images, threads: runOptions.threads)
     let transform = try prepare(coder)
     let source = try RecordSource(input: input, coder: coder, diagnostics: diagnostics)
+    // What loading the model and listing the inputs freed is otherwise kept by the main
+    // thread's heap, which the workers do not allocate from: peak RSS of `transfer -o`
+    // over 10,000 images 64.2 -> 62.7 MB, over 30,000 80 -> 75 MB.
+    segma_release_free_memory()
     let sink = try RecordSink(options: output, isDryRun: isDryRun, coder: coder, diagnostics: diagnostics)
     func transformed(_ batch: [Record]) -> [Record] {
       var records: [Record] = []
