@@ -33,7 +33,7 @@ let package = Package(
       dependencies: ["CPNG", "CJPEG"],
       exclude: ["README.md"]),
 
-    // MARK: C kernels: the passes over every parameter, vectorised by clang
+    // MARK: C kernels: the passes over every parameter (vectorised by clang), the dW kernel, SHA-256, malloc_trim
     .target(name: "CKernels"),
 
     // MARK: Libraries

@@ -63,7 +63,9 @@ __attribute__((target("sha,ssse3,sse4.1"))) static void compress_extensions(uint
     const __m128i abef_before = abef, cdgh_before = cdgh;
     __m128i w[4];  // w[i % 4] holds words 4i ..< 4i + 4 of the schedule
     for (int i = 0; i < 4; i++) w[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(blocks + 16 * i)), big_endian_words);
+#if defined(__clang__)
 #pragma clang loop unroll(full)
+#endif
     for (int i = 0; i < 16; i++) {
       if (i >= 4) {  // words 4i.. from words 4i-16 .. 4i-1, held by w[i % 4] (oldest) to w[(i + 3) % 4]
         __m128i next = _mm_sha256msg1_epu32(w[i % 4], w[(i + 1) % 4]);
@@ -98,7 +100,7 @@ static void sha256(const void *data, size_t size, uint8_t digest[32], compress_f
   size_t whole = size / 64, rest = size % 64;
   compress(state, bytes, whole);
   uint8_t tail[128] = {0};
-  memcpy(tail, bytes + 64 * whole, rest);
+  if (rest > 0) memcpy(tail, bytes + 64 * whole, rest);  /* data may be NULL when size is 0 */
   tail[rest] = 0x80;
   size_t tail_size = rest < 56 ? 64 : 128;
   uint64_t bits = (uint64_t)size * 8;

@@ -51,6 +51,44 @@ import Testing
     expectClose(run(layers, layout: layout, batch: 90, threads: 1), run(layers, layout: layout, batch: 90, threads: 2))
   }
 
+  /// 400 images of 400 outputs: the bias addition splits by rows and the bias gradient
+  /// by columns (each above its 32,768-element grain).
+  @Test func biasPassesLargeEnoughToSplit() {
+    let layers: [Layer] = [.linear(Linear(inputs: 30, outputs: 400, weightSlot: 0, biasSlot: 1))]
+    let layout: [(name: String, shape: [Int])] = [("w", [400, 30]), ("b", [400])]
+    expectClose(run(layers, layout: layout, batch: 400, threads: 1), run(layers, layout: layout, batch: 400, threads: 2))
+  }
+
+  /// 20,000 pixels split over two workers: the same σ and gradient, and a loss whose two
+  /// Double partial sums add up to the one-worker sum.
+  @Test func reconstructionLossSplits() {
+    var random = SeededGenerator(seed: 5)
+    let count = 20_000
+    let logits = (0..<count).map { _ in Float.random(in: -6...6, using: &random) }
+    let target = (0..<count).map { _ in Float.random(in: 0...1, using: &random) }
+    func run(threads: Int) -> (loss: Float, output: [Float], dLogits: [Float]) {
+      var output = [Float](repeating: .nan, count: count), dLogits = [Float](repeating: .nan, count: count)
+      let loss = ComputeThreads.with(threads) {
+        logits.withUnsafeBufferPointer { l in
+          target.withUnsafeBufferPointer { t in
+            output.withUnsafeMutableBufferPointer { o in
+              let loss = Reconstruction.forward(logits: l, target: t, output: o, count: count, batch: 10)
+              dLogits.withUnsafeMutableBufferPointer {
+                Reconstruction.backward(output: FloatView(o), target: t, dLogits: $0, count: count, batch: 10)
+              }
+              return loss
+            }
+          }
+        }
+      }
+      return (loss, output, dLogits)
+    }
+    let (one, two) = (run(threads: 1), run(threads: 2))
+    #expect(one.output == two.output && one.dLogits == two.dLogits)
+    #expect(abs(one.loss - two.loss) <= 1e-6 * one.loss, "\(one.loss) against \(two.loss)")
+    #expect(!one.dLogits.contains { $0.isNaN } && one.loss > 0)
+  }
+
   /// 64x64 inputs of 2 channels give column matrices of 32 x 1,024 floats per image,
   /// two images to a chunk: with 5 images one worker has one chunk and the other two,
   /// the last one short.

@@ -1,7 +1,7 @@
 #ifndef SEGMA_MEMORY_H
 #define SEGMA_MEMORY_H
 
-#if defined(__GLIBC__) || defined(__linux__)
+#if defined(__linux__)
 #include <malloc.h>
 #endif
 

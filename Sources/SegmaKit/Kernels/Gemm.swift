@@ -84,6 +84,7 @@ func gemmOnOneThread(
   _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ beta: Float,
   _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ output: GemmOutput = .ordinary
 ) {
+  ComputeThreads.openBLASIsSingleThreaded
   // Below L2's size C is read back cheaply, and the kernel's packing and edge tiles made
   // the mlp's 10 x 1024 gradients slower (0.08 -> 0.13 ms).
   if output == .weightGradient && transA == .transposed && transB == .none && alpha == 1 && beta == 0

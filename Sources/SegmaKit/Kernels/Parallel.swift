@@ -39,10 +39,11 @@ public enum ComputeThreads {
 
   /// OpenBLAS set to one thread, and the pool it started when it loaded stopped: its
   /// idle threads spin in sched_yield for some 0.1 s before they sleep, half of a short
-  /// command's system time (0.17 s → 0.08 s for `segma transfer` of nothing). Done once
-  /// (the stop must not run twice at a time); `blas_thread_shutdown_` is looked up, as
-  /// an OpenMP build of OpenBLAS has no pool and no such function.
-  private static let openBLASIsSingleThreaded: Void = {
+  /// command's system time (0.16 s → 0.08 s for `segma transfer` of nothing). Done once,
+  /// before any SGEMM (`gemmOnOneThread` asks for it too), as the stop must neither run
+  /// twice at a time nor meet a threaded SGEMM. `blas_thread_shutdown_` is in no public
+  /// header and a single-threaded build of OpenBLAS has none, so it is looked up.
+  static let openBLASIsSingleThreaded: Void = {
     openblas_set_num_threads(1)
     typealias Shutdown = @convention(c) () -> Int32
     if let program = dlopen(nil, RTLD_NOW), let shutdown = dlsym(program, "blas_thread_shutdown_") {

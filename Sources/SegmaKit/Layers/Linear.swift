@@ -54,7 +54,7 @@ public struct Linear: Sendable {
       .transposed, .none, m: outputs, n: inputs, k: batch, a: dy.baseAddress!, lda: outputs,
       b: x.baseAddress!, ldb: inputs, beta: 0, c: dw.baseAddress!, ldc: inputs, output: .weightGradient)
     // Split by columns; each sum still runs over the rows in order.
-    parallelParts(outputs, grain: max(1, Self.elementsPerPart / batch)) { _, columns in
+    parallelParts(outputs, grain: max(1, Self.elementsPerPart / max(1, batch))) { _, columns in
       for o in columns { db[o] = 0 }
       for row in 0..<batch {
         let g = dy.baseAddress! + row * outputs

@@ -16,7 +16,7 @@ enum Stage {
     let transform = try prepare(coder)
     let source = try RecordSource(input: input, coder: coder, diagnostics: diagnostics)
     // What loading the model and listing the inputs freed is otherwise kept by the main
-    // thread's heap, which the workers do not allocate from: peak RSS of `transfer -o`
+    // thread's heap, which the other threads do not allocate from: peak RSS of `transfer -o`
     // over 10,000 images 64.2 -> 62.7 MB, over 30,000 80 -> 75 MB.
     segma_release_free_memory()
     let sink = try RecordSink(options: output, isDryRun: isDryRun, coder: coder, diagnostics: diagnostics)
