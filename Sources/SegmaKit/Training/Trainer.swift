@@ -163,7 +163,7 @@ public final class Trainer {
     let (bu, bl) = (unlabelled.count, labelled.count)
     // The images are gathered by the workers: on one core the copy was 1% of an mlp step.
     let labelledIndices = data.labelledIndices
-    data.images.withUnsafeBufferPointer { images in
+    data.images.withUnsafeBufferPointer { images -> Void in
       parallelParts(bu + bl, grain: 32) { _, rows in
         for row in rows {
           let index = row < bu ? unlabelled[unlabelled.startIndex + row] : labelledIndices[labelled[row - bu]]
