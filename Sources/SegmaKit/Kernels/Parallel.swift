@@ -102,6 +102,16 @@ func parallelParts(_ count: Int, grain: Int, _ body: (_ worker: Int, _ range: Ra
   return workers
 }
 
+/// The sum of `part` over the parts `parallelParts` makes of 0..<count: one Double per
+/// part, added in part order, so the result depends only on the thread count.
+func parallelSum(_ count: Int, grain: Int, _ part: (_ range: Range<Int>) -> Double) -> Double {
+  withUnsafeTemporaryAllocation(of: Double.self, capacity: ComputeThreads.maximum) { partials in
+    partials.initialize(repeating: 0)
+    parallelParts(count, grain: grain) { worker, range in partials[worker] = part(range) }
+    return partials.reduce(0, +)
+  }
+}
+
 /// A `parallelParts` call: the body and how to split the count, the same for the
 /// spinners and for Dispatch.
 private struct PartsJob {

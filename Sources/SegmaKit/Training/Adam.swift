@@ -28,14 +28,7 @@ public struct Adam: Sendable {
   /// The global L2 norm of all gradients.
   public static func gradientNorm(_ store: ParameterStore) -> Double {
     let g = store.gradients.baseAddress!
-    // One partial sum per worker, added in worker order: the same result for a thread count.
-    return withUnsafeTemporaryAllocation(of: Double.self, capacity: ComputeThreads.maximum) { partials in
-      partials.initialize(repeating: 0)
-      parallelParts(store.count, grain: 1 << 16) { worker, range in
-        partials[worker] = segma_sum_of_squares(g + range.lowerBound, range.count)
-      }
-      return partials.reduce(0, +).squareRoot()
-    }
+    return parallelSum(store.count, grain: 1 << 16) { segma_sum_of_squares(g + $0.lowerBound, $0.count) }.squareRoot()
   }
 
   /// One update of every parameter from its gradient; returns the gradient norm before clipping.
